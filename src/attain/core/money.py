@@ -155,4 +155,5 @@ class Money:
         return Money(round_money(self.amount), self.currency)
 
     def __str__(self) -> str:
-        return f"{self.amount:,.2f} {self.currency}"
+        # Round by the one rule first: format() alone rounds half to even (2.345 -> 2.34).
+        return f"{round_money(self.amount):,.2f} {self.currency}"

@@ -92,7 +92,9 @@ CHANNELS = ("direct", "partner", "online")
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 
 
-def _currency(name: str = "currency", doc: str = "ISO 4217 code of the amounts on this row.") -> Column:
+def _currency(
+    name: str = "currency", doc: str = "ISO 4217 code of the amounts on this row."
+) -> Column:
     return Column(name, "VARCHAR", doc, check=CURRENCY_CHECK.format(col=name))
 
 
