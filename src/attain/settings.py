@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "attain.core",
     "attain.org",
     "attain.warehouse",
+    "attain.targets",
     "attain.plans",
     "attain.engine",
     "attain.metrics",
