@@ -20,11 +20,23 @@ ON_POSTGRES = os.environ.get("ATTAIN_TEST_POSTGRES") == "1"
 PG_ADMIN = os.environ.get("ATTAIN_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
-def _pg_admin_execute(sql: str) -> None:
+def _pg_execute(database_url: str, sql: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
     import psycopg
 
-    with psycopg.connect(PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True) as c:
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://"),
+                         autocommit=True) as c:
         c.execute(sql)
+
+
+def pg_schema_url(database_url: str, schema: str) -> str:
+    """Create ``schema`` in the database and return a warehouse URL that uses it."""
+    _pg_execute(database_url, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    return f"{database_url}?schema={schema}"
+
+
+def _pg_admin_execute(sql: str) -> None:
+    _pg_execute(PG_ADMIN, sql)
 
 
 @pytest.fixture(scope="session")
@@ -40,20 +52,18 @@ def pg_warehouse_database(worker_id: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def warehouse_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def warehouse_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The URL of an empty warehouse on the backend under test, private to one test."""
     if ON_POSTGRES:
         database = request.getfixturevalue("pg_warehouse_database")
         schema = f"t_{uuid.uuid4().hex[:12]}"
-        import psycopg
-
-        with psycopg.connect(database.replace("postgres://", "postgresql://"), autocommit=True) as c:
-            c.execute(f'CREATE SCHEMA "{schema}"')
+        _pg_execute(database, f'CREATE SCHEMA "{schema}"')
         url = f"{database}?schema={schema}"
         yield url
         connection.disconnect(url)
-        with psycopg.connect(database.replace("postgres://", "postgresql://"), autocommit=True) as c:
-            c.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        _pg_execute(database, f'DROP SCHEMA "{schema}" CASCADE')
     else:
         folder = tmp_path_factory.mktemp("warehouse")
         url = f"duckdb:///{folder / 'warehouse.duckdb'}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
 from django.db import models
@@ -50,7 +51,7 @@ def find_overlaps(rows: Sequence[D], key: Callable[[D], Hashable]) -> list[tuple
     clashes: list[tuple[D, D]] = []
     for group in by_key.values():
         group.sort(key=lambda row: row.valid_from)
-        for earlier, later in zip(group, group[1:], strict=False):
+        for earlier, later in pairwise(group):
             if overlaps(earlier, later):
                 clashes.append((earlier, later))
     return clashes

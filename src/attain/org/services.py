@@ -146,7 +146,7 @@ def reporting_lines(*, max_depth: int = 10) -> list[ReportingLine]:
                        .values_list("person__employee_id", "team_id", "valid_from", "valid_to"))
     managers = list(TeamManager.objects.values_list("person__employee_id", "team_id",
                                                     "valid_from", "valid_to"))
-    parents = dict(Team.objects.values_list("id", "parent_id"))
+    parents: dict[int, int | None] = dict(Team.objects.values_list("id", "parent_id"))
     return _reporting_lines(memberships, managers, parents, max_depth=max_depth)
 
 

@@ -154,11 +154,11 @@ def _quotas(org: DemoOrg, seller_ids: list[str], booked: dict[tuple[str, str], i
                 if since <= q_end and (until is None or until >= q_start):
                     fte = share if share > 0 else 0.75
             amount = base_usd * QUARTER_SEASONALITY[int(label[-1])] * ramp * fte / rate
-            cents = int(round(amount / 100_000)) * 100_000  # whole thousands
+            cents = round(amount / 100_000) * 100_000  # whole thousands
             quotas.append(DemoQuota(person_id, label, "bookings", cents, currency))
             team = org.team_of(person_id, q_start) or person.cost_center
-            team_totals[(team, label)] = team_totals.get((team, label), 0) + int(
-                round(cents * rate))
+            team_totals[(team, label)] = team_totals.get((team, label), 0) + round(
+                cents * rate)
     for span in org.managers:
         manager = people[span.person]
         currency = signals.region_currency(manager.region)
@@ -168,7 +168,7 @@ def _quotas(org: DemoOrg, seller_ids: list[str], booked: dict[tuple[str, str], i
                 continue
             total = team_totals.get((span.team, label))
             if total:
-                cents = int(round(total / rate / 100_000)) * 100_000
+                cents = round(total / rate / 100_000) * 100_000
                 quotas.append(DemoQuota(span.person, label, "bookings", cents, currency))
     return quotas
 

@@ -41,7 +41,7 @@ class DemoPerson:
     name: str
     email: str
     role: str
-    """One of attain.org.models.Role: rep, sdr, se, manager, director, vp, sales_ops, finance, executive."""
+    """An attain.org.models.Role value: rep, sdr, se, manager, director, vp, sales_ops…"""
     title: str
     region: str | None
     hire_date: dt.date
