@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
 import duckdb
+import numpy as np
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -156,9 +157,29 @@ class _Session(Protocol):
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
 
+    def clear(self, table: Table) -> None: ...
+
     def insert(self, table: Table, data: pa.Table) -> None: ...
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]: ...
+
+
+_DUCKDB_ROW_GROUP = 122_880
+_DUCKDB_MAX_BATCH = 8 * _DUCKDB_ROW_GROUP
+
+
+def _parallel_batches(data: pa.Table) -> pa.Table:
+    """``data`` cut into batches DuckDB can insert on all threads.
+
+    DuckDB gives each thread whole record batches: a table in one chunk loads on one core
+    (measured: half the speed on two), and many small batches cost more than they share.
+    """
+    if data.num_rows == 0:
+        return data
+    if data.num_rows / max(data.column(0).num_chunks, 1) < _DUCKDB_ROW_GROUP / 2:
+        data = data.combine_chunks()
+    batch_rows = min(max(-(-data.num_rows // 8), _DUCKDB_ROW_GROUP), _DUCKDB_MAX_BATCH)
+    return pa.Table.from_batches(data.to_batches(max_chunksize=batch_rows), schema=data.schema)
 
 
 class _DuckDBSession:
@@ -174,10 +195,17 @@ class _DuckDBSession:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.cursor.execute(sql).fetchall()
 
+    def clear(self, table: Table) -> None:
+        # Deleting rows and inserting the same keys in one transaction is slow in DuckDB
+        # (each key leaves and re-enters the primary-key index): making the table again is
+        # as transactional, and readers keep seeing the old table until commit.
+        self.cursor.execute(f"DROP TABLE {_quote(table.name)}")
+        self.cursor.execute(schema.create_table_sql(table))
+
     def insert(self, table: Table, data: pa.Table) -> None:
-        # DuckDB scans the registered Arrow table in parallel, zero-copy.
+        # DuckDB scans the registered Arrow table zero-copy, one thread per record batch.
         view = f"attain_load_{uuid.uuid4().hex}"
-        self.cursor.register(view, data)
+        self.cursor.register(view, _parallel_batches(data))
         try:
             columns = _column_list(table)
             self.cursor.execute(
@@ -187,7 +215,7 @@ class _DuckDBSession:
             self.cursor.unregister(view)
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]:
-        reader = self.cursor.execute(sql).fetch_record_batch(_BATCH_ROWS)
+        reader = self.cursor.execute(sql).to_arrow_reader(_BATCH_ROWS)
         yield from reader
 
 
@@ -229,6 +257,11 @@ class _PostgresSession:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.cursor.execute(sql.encode()).fetchall()
 
+    def clear(self, table: Table) -> None:
+        # TRUNCATE is transactional and leaves no dead rows for the new keys to step over;
+        # readers of the table wait for the commit instead of seeing the old rows.
+        self.execute(f"TRUNCATE {_quote(table.name)}")
+
     def insert(self, table: Table, data: pa.Table) -> None:
         options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
         statement = f"COPY {_quote(table.name)} ({_column_list(table)}) FROM STDIN (FORMAT csv)"
@@ -254,9 +287,13 @@ class _PostgresSession:
         )
         statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
         with self.cursor.copy(statement.encode()) as copy:
+            stream = io.BufferedReader(_CopyOutFile(copy), buffer_size=1 << 20)
+            if not stream.peek(1):
+                return  # an empty table: pyarrow refuses an empty CSV
             reader = pa_csv.open_csv(
-                io.BufferedReader(_CopyOutFile(copy), buffer_size=1 << 20),
+                stream,
                 read_options=read_options,
+                parse_options=pa_csv.ParseOptions(newlines_in_values=True),
                 convert_options=convert_options,
             )
             yield from reader
@@ -302,15 +339,17 @@ def _transaction(backend: BaseBackend, *, read_only: bool = False) -> Iterator[_
 
 def _existing_tables(session: _Session) -> set[str]:
     rows = session.rows(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = current_schema()"
     )
     return {row[0] for row in rows}
 
 
 def _existing_columns(session: _Session, name: str) -> list[str]:
     rows = session.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-        f"current_schema() AND table_name = {_literal(name)} ORDER BY ordinal_position"
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema = current_schema() "
+        f"AND table_name = {_literal(name)} ORDER BY ordinal_position"
     )
     return [row[0] for row in rows]
 
@@ -357,7 +396,7 @@ def _write(
         )
     try:
         if replace:
-            session.execute(f"DELETE FROM {_quote(table.name)}")
+            session.clear(table)
         session.insert(table, data)
     except _DATABASE_ERRORS as error:
         reason = str(error).strip()
@@ -424,6 +463,27 @@ _TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 _NULL_TEXT = "\\N"
 
 
+def _text_bytes(values: pa.Array) -> memoryview:
+    """The bytes of a text array's values, back to back (a slice shares its parent's buffer)."""
+    _, offsets_buffer, data = values.buffers()
+    if data is None:
+        return memoryview(b"")
+    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)
+    start, end = offsets[values.offset], offsets[values.offset + len(values)]
+    return memoryview(data)[start:end]
+
+
+_ESCAPED_BYTES = tuple(raw.encode() for raw, _ in _TEXT_ESCAPES)
+
+
+def _may_need_escapes(values: pa.Array) -> bool:
+    """Whether any byte of the text needs escaping: a few byte scans, far cheaper than
+    replacing."""
+    text = _text_bytes(values).tobytes()
+    return any(raw in text for raw in _ESCAPED_BYTES)
+
+
 def _canonical_text(values: pa.Array) -> pa.Array:
     """Each value as canonical text: exact decimals, ISO dates and times, escaped text."""
     kind = values.type
@@ -432,8 +492,9 @@ def _canonical_text(values: pa.Array) -> pa.Array:
         kind = values.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = values
-        for raw, escaped in _TEXT_ESCAPES:
-            text = pc.replace_substring(text, raw, escaped)
+        if _may_need_escapes(values):
+            for raw, escaped in _TEXT_ESCAPES:
+                text = pc.replace_substring(text, raw, escaped)
     elif pa.types.is_timestamp(kind):
         text = pc.replace_substring(pc.cast(values, pa.string()), " ", "T", max_replacements=1)
     else:
@@ -448,9 +509,7 @@ def _digest_batch(hasher: Any, batch: pa.RecordBatch) -> None:
     texts = [_canonical_text(values) for values in batch.columns]
     lines = pc.binary_join_element_wise(*texts, "\t")
     lines = pc.binary_join_element_wise(lines, "\n", "")
-    offsets = lines.offsets
-    data = lines.buffers()[2]
-    hasher.update(memoryview(data)[offsets[0].as_py() : offsets[-1].as_py()])
+    hasher.update(_text_bytes(lines))
 
 
 def _digest(table: Table, batches: Iterable[pa.RecordBatch]) -> str:
