@@ -61,3 +61,24 @@ class PlanAssignment(EffectiveDated):
 
     class Meta:
         ordering = ["person", "valid_from"]
+
+
+class MboScoreRecord(models.Model):
+    """A payee's score on an MBO component for a period (1.00 = objective fully met)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="mbo_scores")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="mbo_scores")
+    plan_version = models.PositiveIntegerField()
+    component_id = models.CharField(max_length=60)
+    period = models.CharField(max_length=40, help_text="Period label, e.g. 2026-Q1.")
+    score = models.DecimalField(max_digits=8, decimal_places=4)
+    note = models.TextField(blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "period"]
+        constraints = [models.UniqueConstraint(
+            fields=["person", "plan", "plan_version", "component_id", "period"],
+            name="one_mbo_score_per_period")]
