@@ -1,0 +1,764 @@
+"""Stages 3 and 4, measure and incentive: from credit rows to earning lines, as Ibis.
+
+The whole calculation is a handful of lazy Ibis expressions built here and executed by
+:mod:`attain.engine.run`; nothing in this module runs a query except the split check.
+
+How money is made exact (docs/plan-language.md, "How amounts are calculated"):
+
+1. Each credited row has a value: its amount converted to the pay currency at the booking
+   day's rate (rounded to the cent: the one rounding of a conversion) times the credit
+   share, kept exactly (8 places).
+2. Within a payee × component × period the rows are ordered by booking date and
+   transaction id; each row covers the stretch of the running total from ``cum_before`` to
+   ``cum_after``. Under marginal tiers that stretch is cut at the tier bounds (a transaction
+   crossing a bound becomes one line per tier); under retroactive tiers the row earns the
+   change in (rate of the tier reached × running total).
+3. Line amounts are exact until one place: the running total of exact amounts (after
+   modifiers, gates and the component cap) is rounded to the cent, and each line's amount is
+   the change in that rounded running total. So every line is whole cents, lines always add
+   up to the total, the total is the exact total rounded once, and splitting a transaction
+   in two never changes what is paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import ibis
+import ibis.expr.datatypes as dt_
+import pyarrow as pa
+
+from attain.core.periods import FiscalCalendar, Period
+from attain.engine import credit as credit_stage
+from attain.engine import prepare
+from attain.engine.calendar import day_table
+from attain.engine.errors import EngineError
+from attain.engine.plans import CompiledPlans, compile_plans, condition_columns
+from attain.engine.prepare import EXACT, MONEY, RATE, VALUE
+from attain.plans.language import MONTHS_IN
+
+BIG = Decimal("1e20")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    person_id: str
+    plan_code: str
+    plan_version: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    person_id: str
+    metric: str
+    start: dt.date
+    end: dt.date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class MboScore:
+    person_id: str
+    comp_key: str
+    period_label: str
+    score: Decimal
+
+
+@dataclass
+class EngineInputs:
+    """Everything a run needs besides the warehouse, as plain values."""
+
+    calendar: FiscalCalendar
+    plans: list  # list[PlanVersionInput]
+    assignments: list[Assignment]
+    reporting_lines: list[tuple[str, str, int, dt.date, dt.date | None]]
+    quotas: list[QuotaRow]
+    mbo_scores: list[MboScore]
+    territories: list[tuple[str, str, dt.date, dt.date | None]] | None = None
+    """(account_id, person_id, from, to): who holds each account's territory when."""
+
+
+@dataclass
+class Outputs:
+    """The run's results as lazy Ibis tables."""
+
+    lines: ibis.Table
+    measures: ibis.Table
+    earnings: ibis.Table
+    credits: ibis.Table
+
+
+@dataclass
+class Calculation:
+    """The credited rows (stages 1–2 and the measure's inputs) and how to derive the results
+    from them. The runner stores ``rows`` once and derives from the stored table, so the big
+    expression is compiled and executed once; tests derive straight from ``rows``."""
+
+    rows: ibis.Table
+    derive: Callable[[ibis.Table], Outputs]
+    _outputs: Outputs | None = None
+
+    def outputs(self) -> Outputs:
+        if self._outputs is None:
+            check_rates(self.rows)
+            self._outputs = self.derive(self.rows)
+        return self._outputs
+
+    @property
+    def lines(self) -> ibis.Table:
+        return self.outputs().lines
+
+    @property
+    def measures(self) -> ibis.Table:
+        return self.outputs().measures
+
+    @property
+    def earnings(self) -> ibis.Table:
+        return self.outputs().earnings
+
+    @property
+    def credits(self) -> ibis.Table:
+        return self.outputs().credits
+
+
+def plan_year(calendar: FiscalCalendar, period: Period) -> Period:
+    return calendar.period_containing(period.start, "year")
+
+
+def _assignments_table(rows: list[Assignment]) -> ibis.Table:
+    return ibis.memtable(pa.table({
+        "a_person": pa.array([r.person_id for r in rows], pa.string()),
+        "a_plan": pa.array([r.plan_code for r in rows], pa.string()),
+        "a_version": pa.array([r.plan_version for r in rows], pa.int32()),
+        "a_from": pa.array([r.valid_from for r in rows], pa.date32()),
+        "a_to": pa.array([r.valid_to or credit_stage.FOREVER for r in rows], pa.date32()),
+        "a_currency": pa.array([r.currency for r in rows], pa.string()),
+    }))
+
+
+def _quota_table(inputs: EngineInputs, compiled: CompiledPlans, start: dt.date,
+                 end: dt.date) -> ibis.Table:
+    """Quota per (person, metric, period kind, period start): the sum of the person's quota
+    rows lying within that period (quarterly quotas add up to a yearly one)."""
+    kinds = {(doc_comp.quota, doc_comp.period)
+             for doc in compiled.documents.values() for doc_comp in doc.components
+             if doc_comp.quota}
+    periods: dict[str, list[Period]] = {}
+    for _metric, kind in kinds:
+        periods.setdefault(kind, inputs.calendar.periods_between(start, end, kind))
+    sums: dict[tuple[str, str, str, dt.date], Decimal] = {}
+    wanted_metrics = {metric for metric, _kind in kinds}
+    for quota in inputs.quotas:
+        if quota.metric not in wanted_metrics:
+            continue
+        for metric, kind in kinds:
+            if metric != quota.metric:
+                continue
+            for period in periods[kind]:
+                if period.start <= quota.start and quota.end <= period.end:
+                    key = (quota.person_id, metric, kind, period.start)
+                    sums[key] = sums.get(key, Decimal(0)) + quota.amount
+    keys = sorted(sums)
+    return ibis.memtable(pa.table({
+        "q_person": pa.array([k[0] for k in keys], pa.string()),
+        "q_metric": pa.array([k[1] for k in keys], pa.string()),
+        "q_kind": pa.array([k[2] for k in keys], pa.string()),
+        "q_start": pa.array([k[3] for k in keys], pa.date32()),
+        "quota": pa.array([sums[k] for k in keys], pa.decimal128(18, 2)),
+    }))
+
+
+def _deal_units(tx: ibis.Table) -> ibis.Table:
+    """+1 on the first order line of each deal, -1 on a reversal of that line, else 0."""
+    orders = tx.filter(tx.kind == "order")
+    first = orders.mutate(line_rank=ibis.row_number().over(
+        group_by="opportunity_id", order_by=["booked_on", "transaction_id"]))
+    firsts = first.filter((first.line_rank == 0) & first.opportunity_id.notnull()).select(
+        first_id="transaction_id")
+    joined = tx.left_join(firsts, tx.transaction_id == firsts.first_id)
+    marked = joined.select(*tx.columns, is_first=joined.first_id.notnull())
+    reversed_firsts = firsts.select(rev_first="first_id")
+    rev = marked.left_join(reversed_firsts,
+                           marked.reverses_transaction_id == reversed_firsts.rev_first)
+    return rev.select(
+        *tx.columns,
+        deal_unit=ibis.cases((rev.is_first, 1), (rev.rev_first.notnull(), -1), else_=0),
+    )
+
+
+def _finished(join: ibis.Table) -> ibis.Table:
+    """End a join with a projection: an open join reused by two expressions is compiled
+    twice, and its columns cannot be referenced by a later join."""
+    return join.select(*join.columns)
+
+
+def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period) -> Calculation:
+    """Build the run's lazy result tables for ``period``."""
+    calendar = inputs.calendar
+    year = plan_year(calendar, period)
+    start, end = year.start, period.end
+    compiled = compile_plans(inputs.plans)
+    if not inputs.assignments:
+        raise EngineError("nobody is assigned to a plan in force in this period")
+
+    tx = prepare.transactions(warehouse, start, end)
+    tx = _deal_units(tx)
+    credit_stage.check_splits(warehouse, tx)
+    conditions = set(compiled.filters.values())
+    for mods in compiled.modifiers.values():
+        conditions |= {text for text, _f in mods}
+    for mixes in compiled.mixes.values():
+        conditions |= {text for text, _a, _f in mixes}
+    condition_names = {text: f"cond_{i}" for i, text in enumerate(sorted(conditions))}
+    if conditions:
+        tx = tx.mutate(**{condition_names[text]: expr
+                          for text, expr in condition_columns(tx, conditions).items()})
+
+    territories = None
+    if inputs.territories:
+        territories = ibis.memtable(pa.table({
+            "t_account": pa.array([t[0] for t in inputs.territories], pa.string()),
+            "t_person": pa.array([t[1] for t in inputs.territories], pa.string()),
+            "t_from": pa.array([t[2] for t in inputs.territories], pa.date32()),
+            "t_to": pa.array([t[3] or credit_stage.FOREVER for t in inputs.territories],
+                             pa.date32()),
+        }))
+    reporting = (credit_stage.reporting_table(inputs.reporting_lines)
+                 if "rollup" in compiled.credit_types else None)
+    credits = credit_stage.credits(warehouse, tx, types=compiled.credit_types,
+                                   reporting=reporting, territories=territories)
+
+    # --- who is paid on what: credits x assignments x components ---------------------------
+    assignments = _assignments_table(inputs.assignments)
+    rows = _finished(credits.join(assignments, (credits.payee_id == assignments.a_person)
+                                  & (assignments.a_from <= credits.booked_on)
+                                  & (assignments.a_to >= credits.booked_on)))
+    cc = compiled.component_credit
+    # credit_type is compared after the join: when one rule makes every credit it is a
+    # constant, which Ibis cannot use in a join predicate.
+    rows = _finished(rows.join(cc, (rows.a_plan == cc.cc_plan)
+                               & (rows.a_version == cc.cc_version)))
+    rows = rows.filter(rows.credit_type == rows.cc_type)
+    rows = _finished(rows.join(compiled.components,
+                               rows.cc_key == compiled.components.comp_key))
+    fields = tx.drop("owner_id", "sdr_id", "se_id")
+    rows = rows.join(fields, rows.transaction_id == fields.transaction_id).select(
+        "transaction_id", "payee_id", "credit_rule", "credit_type", "share", "via_person",
+        "depth", "a_currency", *compiled.components.columns,
+        *[c for c in fields.columns if c != "transaction_id"])
+    rows = rows.rename(source_amount="amount")
+    if compiled.filters:
+        keep = ibis.cases(*[(rows.comp_key == key, rows[condition_names[text]])
+                            for key, text in sorted(compiled.filters.items())], else_=True)
+        rows = rows.filter(keep)
+    rows = rows.mutate(pay_currency=rows.pay_currency.fill_null(rows.a_currency))
+
+    # --- FX and the credited value ---------------------------------------------------------
+    currencies = sorted({a.currency for a in inputs.assignments}
+                        | {doc.currency for doc in compiled.documents.values()
+                           if doc.currency != "payee"})
+    targets = ibis.memtable(pa.table({"to_currency": pa.array(currencies, pa.string())}))
+    needed = tx.select("booked_on", "currency").distinct().cross_join(targets)
+    fx = prepare.fx_factors(warehouse, needed)
+    rows = rows.left_join(fx, (rows.booked_on == fx.fx_day) & (rows.currency == fx.fx_from)
+                          & (rows.pay_currency == fx.fx_to)).drop("fx_day", "fx_from", "fx_to")
+    converted = (rows.source_amount.cast(EXACT) * rows.factor).round(2).cast(MONEY)
+    converted_margin = ((rows.source_amount - rows.cost).cast(EXACT) * rows.factor
+                        ).round(2).cast(MONEY)
+    sign = ibis.cases((rows.kind == "order", 1), else_=-1)
+    value = ibis.cases(
+        (rows.measure == "sum:amount", converted.cast(VALUE) * rows.share),
+        (rows.measure == "sum:quantity", rows.quantity.cast(VALUE) * rows.share),
+        (rows.measure == "sum:margin", converted_margin.cast(VALUE) * rows.share),
+        (rows.measure == "count:transactions", sign.cast(VALUE) * rows.share),
+        (rows.measure == "count:deals", rows.deal_unit.cast(VALUE) * rows.share),
+        else_=ibis.literal(0, type=VALUE),
+    ).cast(VALUE)
+    rows = rows.mutate(converted_amount=converted, value=value,
+                       missing_rate=rows.factor.isnull())
+
+    # --- the component's period and quota --------------------------------------------------
+    cal = day_table(calendar, start, end)
+    rows = rows.join(cal, rows.booked_on == cal.day)
+    pick = {"start": "_start", "end": "_end", "label": "_label"}
+    period_cols = {
+        f"period_{name}": ibis.cases(*[(rows.period_kind == kind, rows[f"{kind}{suffix}"])
+                                       for kind in ("month", "quarter", "half", "year")])
+        for name, suffix in pick.items()
+    }
+    rows = rows.mutate(**period_cols).drop(*cal.columns)
+    quotas = _quota_table(inputs, compiled, start, end)
+    rows = rows.left_join(quotas, (rows.payee_id == quotas.q_person)
+                          & (rows.quota_metric == quotas.q_metric)
+                          & (rows.period_kind == quotas.q_kind)
+                          & (rows.period_start == quotas.q_start)).drop(
+        "q_person", "q_metric", "q_kind", "q_start")
+    rows = rows.select(*[c for c in rows.columns if not c.startswith("cond_")],
+                       *[c for c in rows.columns if c.startswith("cond_")])
+
+    def derive(staged: ibis.Table) -> Outputs:
+        return _outputs(staged, compiled, inputs, condition_names, period, start, end)
+
+    return Calculation(rows=rows, derive=derive)
+
+
+def check_rates(rows: ibis.Table) -> None:
+    """Stop when a transaction has no exchange rate into its payee's currency."""
+    missing = rows.filter(rows.missing_rate).select("transaction_id", "currency",
+                                                    "pay_currency", "booked_on")
+    found = missing.limit(3).to_pyarrow().to_pylist()
+    if found:
+        shown = "; ".join(f"{r['transaction_id']} ({r['currency']} to {r['pay_currency']} on "
+                          f"{r['booked_on']})" for r in found)
+        raise EngineError(f"no exchange rate on or before the booking day for {shown}: load "
+                          "fx_rates covering every transaction's currency and booking date")
+
+
+def _outputs(rows: ibis.Table, compiled: CompiledPlans, inputs: EngineInputs,
+             condition_names: dict[str, str], period: Period, start: dt.date,
+             end: dt.date) -> Outputs:
+    """Lines, measures, earnings and credits from the credited rows (stored or not)."""
+    commission = _commission_lines(rows.filter(rows.comp_kind == "commission"), compiled,
+                                   condition_names)
+    spiffs = _spiff_lines(rows.filter(rows.comp_kind == "spiff"))
+    parts = [commission, spiffs]
+    bonus = _bonus_lines(rows.filter(rows.comp_kind == "commission"), compiled, inputs)
+    if bonus is not None:
+        parts.append(bonus)
+    mbo = _mbo_lines(inputs, compiled, start, end)
+    if mbo is not None:
+        parts.append(mbo)
+    lines = parts[0]
+    for part in parts[1:]:
+        lines = lines.union(part)
+    lines = _plan_caps(lines, compiled, inputs.calendar, start, end)
+    in_run = lines.filter((lines.booked_on >= period.start) & (lines.booked_on <= period.end))
+    measures = _measures(rows.filter(rows.comp_kind == "commission"), period)
+    credits_out = rows.filter((rows.booked_on >= period.start)
+                              & (rows.booked_on <= period.end)).select(
+        "transaction_id", "payee_id", "comp_key", "credit_rule", "share", "via_person",
+        "depth", "booked_on", "converted_amount", "value", currency="pay_currency")
+    return Outputs(lines=in_run, measures=measures, earnings=earnings_of(in_run),
+                   credits=credits_out)
+
+
+def earnings_of(lines: ibis.Table) -> ibis.Table:
+    """Per payee × component × period: the sum of its lines (so totals equal lines)."""
+    return lines.group_by(["payee_id", "plan_code", "plan_version", "comp_key",
+                           "component_id", "line_kind", "period_label", "period_start",
+                           "period_end", "currency"]).aggregate(
+        amount=lines.amount.sum().cast(MONEY), lines=lines.count())
+
+
+LINE_COLUMNS = (
+    "line_kind", "payee_id", "plan_code", "plan_version", "comp_key", "component_id",
+    "ordinal", "period_kind", "period_start", "period_end", "period_label", "transaction_id",
+    "opportunity_id", "account_id", "product_id", "booked_on", "credit_rule", "via_person",
+    "depth", "share", "source_amount", "source_currency", "fx_factor", "currency",
+    "value", "cum_before", "cum_after", "quota", "tier_no", "tier_lower", "rate", "base",
+    "modifier", "gate_met", "exact_amount", "amount", "note",
+)
+
+
+def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
+                      condition_names: dict[str, str]) -> ibis.Table:
+    order = ["booked_on", "transaction_id", "credit_rule", "via_person", "depth"]
+    partition = ["payee_id", "comp_key", "period_start"]
+    window = ibis.window(group_by=partition, order_by=order, rows=(None, 0))
+    rows = rows.mutate(cum_after=rows.value.sum().over(window).cast(VALUE))
+    rows = rows.mutate(cum_before=(rows.cum_after - rows.value).cast(VALUE),
+                       final_value=rows.value.sum().over(group_by=partition).cast(VALUE))
+    needs_quota = rows.table_on == "attainment"
+    has_quota = rows.quota.notnull() & (rows.quota != 0)
+    usable = rows.filter(~needs_quota | has_quota)
+    no_quota = rows.filter(needs_quota & ~has_quota)
+
+    # Marginal tiers (a flat rate is one tier): cut each row's stretch at the tier bounds.
+    marginal = usable.filter(usable.method == "marginal")
+    tiers = compiled.tiers
+    joined = marginal.join(tiers, marginal.comp_key == tiers.t_key)
+    scale = ibis.cases((joined.table_on == "attainment", joined.quota.cast(VALUE)),
+                       else_=ibis.literal(1, type=VALUE))
+    lower = (joined.t_lower.cast(VALUE) * scale).cast(VALUE).fill_null(
+        ibis.literal(-BIG, type=VALUE))
+    upper = (joined.t_upper.cast(VALUE) * scale).cast(VALUE).fill_null(
+        ibis.literal(BIG, type=VALUE))
+    low_end = ibis.least(joined.cum_before, joined.cum_after)
+    high_end = ibis.greatest(joined.cum_before, joined.cum_after)
+    joined = joined.filter((lower < high_end) & (upper > low_end)
+                           | ((joined.value == 0) & (lower <= low_end) & (upper > low_end)))
+    rising = joined.value >= 0
+    portion = ibis.cases(
+        (rising, ibis.least(joined.cum_after, upper) - ibis.greatest(joined.cum_before, lower)),
+        else_=ibis.greatest(joined.cum_after, lower) - ibis.least(joined.cum_before, upper),
+    ).cast(VALUE)
+    rate = ibis.cases((joined.uses_units, joined.t_per_unit), else_=joined.t_rate)
+    marginal_lines = joined.mutate(
+        tier_no=joined.tier_no, tier_lower=ibis.cases(
+            (joined.t_lower.isnull(), ibis.literal(0, type=VALUE)), else_=lower),
+        rate=rate.cast(RATE), base=portion,
+        exact_amount=(portion * rate.cast(RATE)).cast(EXACT),
+    )
+
+    # Retroactive tiers: the rate of the tier reached applies to the whole running total.
+    retro_parts = []
+    retro = usable.filter(usable.method == "retroactive")
+    for key, tiers_of in sorted(compiled.retroactive.items()):
+        mine = retro.filter(retro.comp_key == key)
+        mine_scale = ibis.cases((mine.table_on == "attainment", mine.quota.cast(VALUE)),
+                                else_=ibis.literal(1, type=VALUE))
+
+        def rate_at(total: ibis.Value, scale: ibis.Value = mine_scale,
+                    tiers_of: list = tiers_of) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
+            cases_rate, cases_tier, cases_lower = [], [], []
+            for number, bound, tier_rate in reversed(tiers_of):
+                if bound is None:
+                    continue
+                reached = total >= (ibis.literal(bound, type=RATE).cast(VALUE) * scale)
+                cases_rate.append((reached, ibis.literal(tier_rate, type=RATE)))
+                cases_tier.append((reached, ibis.literal(number, type=dt_.int32)))
+                cases_lower.append((reached, (ibis.literal(bound, type=RATE).cast(VALUE)
+                                              * scale).cast(VALUE)))
+            first_rate = ibis.literal(tiers_of[0][2], type=RATE)
+            if not cases_rate:
+                return first_rate, ibis.literal(1, type=dt_.int32), ibis.literal(0, type=VALUE)
+            return (ibis.cases(*cases_rate, else_=first_rate),
+                    ibis.cases(*cases_tier, else_=ibis.literal(1, type=dt_.int32)),
+                    ibis.cases(*cases_lower, else_=ibis.literal(0, type=VALUE)))
+
+        rate_after, tier_after, lower_after = rate_at(mine.cum_after)
+        rate_before, _t, _l = rate_at(mine.cum_before)
+        exact = ((mine.cum_after * rate_after).cast(EXACT)
+                 - (mine.cum_before * rate_before).cast(EXACT)).cast(EXACT)
+        retro_parts.append(mine.mutate(
+            t_key=mine.comp_key, tier_no=tier_after, t_lower=ibis.null().cast(RATE),
+            t_upper=ibis.null().cast(RATE), t_rate=rate_after, t_per_unit=rate_after,
+            tier_lower=lower_after, rate=rate_after.cast(RATE), base=mine.value,
+            exact_amount=exact,
+        ))
+    no_quota_lines = no_quota.mutate(
+        t_key=no_quota.comp_key, tier_no=ibis.null().cast(dt_.int32),
+        t_lower=ibis.null().cast(RATE), t_upper=ibis.null().cast(RATE),
+        t_rate=ibis.null().cast(RATE), t_per_unit=ibis.null().cast(RATE),
+        tier_lower=ibis.null().cast(VALUE), rate=ibis.null().cast(RATE), base=no_quota.value,
+        exact_amount=ibis.literal(0, type=EXACT),
+    )
+    lines = marginal_lines.select(*no_quota_lines.columns)
+    for part in retro_parts:
+        lines = lines.union(part.select(*no_quota_lines.columns))
+    lines = lines.union(no_quota_lines)
+
+    # Modifiers: per transaction (when) and per period (mix).
+    modifier = ibis.literal(1, type=RATE)
+    if compiled.modifiers:
+        cases = []
+        for key, mods in sorted(compiled.modifiers.items()):
+            factor: ibis.Value = ibis.literal(1, type=EXACT)
+            for text, amount in mods:
+                factor = (factor * ibis.cases((lines[condition_names[text]],
+                                               ibis.literal(amount, type=RATE)),
+                                              else_=ibis.literal(1, type=RATE))).cast(EXACT)
+            cases.append((lines.comp_key == key, factor))
+        modifier = ibis.cases(*cases, else_=ibis.literal(1, type=EXACT)).cast(RATE)
+    lines = lines.mutate(modifier=modifier)
+    if any(compiled.mixes.values()):
+        partition = ["payee_id", "comp_key", "period_start"]
+        mix_factor: ibis.Value = ibis.literal(1, type=RATE)
+        for key, mixes in sorted(compiled.mixes.items()):
+            for text, at_least, factor_value in mixes:
+                matching = ibis.cases((lines[condition_names[text]], lines.value),
+                                      else_=ibis.literal(0, type=VALUE))
+                share = (matching.sum().over(group_by=partition)
+                         / lines.final_value.nullif(0)).cast(EXACT)
+                earned = (lines.comp_key == key) & (share >= ibis.literal(at_least, type=RATE))
+                mix_factor = (mix_factor * ibis.cases(
+                    (earned, ibis.literal(factor_value, type=RATE)),
+                    else_=ibis.literal(1, type=RATE))).cast(RATE)
+        lines = lines.mutate(modifier=(lines.modifier * mix_factor).cast(RATE))
+
+    # Gates: nothing for the period unless attainment (own or another component's) is met.
+    gate_met: ibis.Value = ibis.literal(True)
+    gated = lines.gate_threshold.notnull()
+    finals = rows.group_by(["payee_id", "comp_key", "period_start"]).aggregate(
+        g_value=rows.value.sum().cast(VALUE), g_quota=rows.quota.max())
+    finals = finals.select(g_payee="payee_id", g_key="comp_key", g_start="period_start",
+                           g_value="g_value", g_quota="g_quota")
+    lines = lines.left_join(finals, (lines.payee_id == finals.g_payee)
+                            & (lines.gate_key == finals.g_key)
+                            & (lines.period_start == finals.g_start))
+    gate_met = ~gated | (
+        finals.g_quota.notnull() & (finals.g_quota != 0)
+        & (lines.g_value >= (lines.gate_threshold.cast(VALUE) * lines.g_quota).cast(VALUE)))
+    lines = lines.mutate(gate_met=gate_met.fill_null(False))
+    adjusted = ibis.cases(
+        (lines.gate_met, (lines.exact_amount * lines.modifier).cast(EXACT)),
+        else_=ibis.literal(0, type=EXACT))
+    lines = lines.mutate(exact_amount=adjusted.cast(EXACT))
+
+    # Component cap, then the one rounding: on the running total of exact amounts.
+    order_lines = ["booked_on", "transaction_id", "credit_rule", "via_person", "depth",
+                   "tier_no"]
+    w = ibis.window(group_by=["payee_id", "comp_key", "period_start"], order_by=order_lines,
+                    rows=(None, 0))
+    running = lines.exact_amount.sum().over(w).cast(EXACT)
+    capped = ibis.cases((lines.cap_amount.notnull(),
+                         ibis.least(running, lines.cap_amount.cast(EXACT))), else_=running)
+    lines = lines.mutate(rounded_total=capped.round(2).cast(MONEY))
+    previous = lines.rounded_total.lag().over(
+        ibis.window(group_by=["payee_id", "comp_key", "period_start"], order_by=order_lines))
+    amount = (lines.rounded_total - previous.fill_null(ibis.literal(0, type=MONEY))).cast(MONEY)
+    note = ibis.cases(
+        (lines.table_on.isin(["attainment"]) & lines.tier_no.isnull(),
+         ibis.literal("no quota for this period")),
+        (~lines.gate_met, ibis.literal("gate not met")),
+        else_=ibis.null().cast(dt_.string))
+    lines = lines.mutate(amount=amount, note=note)
+    return _shape(lines, "commission")
+
+
+def _shape(lines: ibis.Table, kind: str) -> ibis.Table:
+    return lines.select(
+        line_kind=ibis.literal(kind), payee_id=lines.payee_id, plan_code=lines.plan_code,
+        plan_version=lines.plan_version, comp_key=lines.comp_key,
+        component_id=lines.component_id, ordinal=lines.ordinal, period_kind=lines.period_kind,
+        period_start=lines.period_start, period_end=lines.period_end,
+        period_label=lines.period_label, transaction_id=lines.transaction_id,
+        opportunity_id=lines.opportunity_id, account_id=lines.account_id,
+        product_id=lines.product_id, booked_on=lines.booked_on, credit_rule=lines.credit_rule,
+        via_person=lines.via_person, depth=lines.depth, share=lines.share,
+        source_amount=lines.source_amount,
+        source_currency=lines.currency, fx_factor=lines.factor.cast(prepare.FX),
+        currency=lines.pay_currency, value=lines.value, cum_before=lines.cum_before,
+        cum_after=lines.cum_after, quota=lines.quota, tier_no=lines.tier_no,
+        tier_lower=lines.tier_lower.cast(VALUE), rate=lines.rate.cast(RATE),
+        base=lines.base.cast(VALUE), modifier=lines.modifier.cast(RATE),
+        gate_met=lines.gate_met, exact_amount=lines.exact_amount.cast(EXACT),
+        amount=lines.amount.cast(MONEY), note=lines.note,
+    )
+
+
+def _spiff_lines(rows: ibis.Table) -> ibis.Table:
+    """SPIFFs: per deal, per unit or a rate, inside their date window; optionally only the
+    payee's first N deals. Each line is rounded on its own (no tiers, nothing running)."""
+    in_window = rows.filter((rows.booked_on >= rows.spiff_from)
+                            & (rows.booked_on <= rows.spiff_to))
+    firsts = in_window.filter(in_window.deal_unit == 1)
+    ranked = firsts.select(
+        r_payee="payee_id", r_key="comp_key", r_opp="opportunity_id",
+        deal_rank=ibis.row_number().over(group_by=["payee_id", "comp_key"],
+                                         order_by=["booked_on", "opportunity_id",
+                                                   "transaction_id"]) + 1)
+    ranked = ranked.group_by(["r_payee", "r_key", "r_opp"]).aggregate(
+        deal_rank=ranked.deal_rank.min())
+    joined = in_window.left_join(ranked, (in_window.payee_id == ranked.r_payee)
+                                 & (in_window.comp_key == ranked.r_key)
+                                 & (in_window.opportunity_id == ranked.r_opp))
+    eligible = joined.spiff_first.isnull() | (joined.deal_rank <= joined.spiff_first)
+    exact = ibis.cases(
+        (joined.spiff_per_deal.notnull(),
+         (joined.deal_unit.cast(VALUE) * joined.share).cast(VALUE)
+         * joined.spiff_per_deal.cast(RATE)),
+        (joined.spiff_per_unit.notnull(),
+         (joined.quantity.cast(VALUE) * joined.share).cast(VALUE)
+         * joined.spiff_per_unit.cast(RATE)),
+        else_=joined.value * joined.spiff_rate,
+    ).cast(EXACT)
+    rate = ibis.cases((joined.spiff_per_deal.notnull(), joined.spiff_per_deal.cast(RATE)),
+                      (joined.spiff_per_unit.notnull(), joined.spiff_per_unit.cast(RATE)),
+                      else_=joined.spiff_rate)
+    base = ibis.cases(
+        (joined.spiff_per_deal.notnull(), (joined.deal_unit.cast(VALUE) * joined.share)),
+        (joined.spiff_per_unit.notnull(), (joined.quantity.cast(VALUE) * joined.share)),
+        else_=joined.value).cast(VALUE)
+    exact = ibis.cases((eligible, exact), else_=ibis.literal(0, type=EXACT))
+    lines = joined.mutate(
+        cum_before=ibis.null().cast(VALUE), cum_after=ibis.null().cast(VALUE),
+        tier_no=ibis.null().cast(dt_.int32), tier_lower=ibis.null().cast(VALUE),
+        rate=rate.cast(RATE), base=base, modifier=ibis.literal(1, type=RATE),
+        gate_met=ibis.literal(True), exact_amount=exact,
+        amount=exact.round(2).cast(MONEY),
+        note=ibis.cases((~eligible, ibis.literal("beyond the first deals this SPIFF pays")),
+                        else_=ibis.null().cast(dt_.string)),
+    )
+    lines = lines.filter((lines.base != 0) | lines.note.notnull())
+    return _shape(lines, "spiff")
+
+
+def _bonus_lines(rows: ibis.Table, compiled: CompiledPlans, inputs: EngineInputs
+                 ) -> ibis.Table | None:
+    """A bonus is earned when the period's attainment of its component reaches the
+    threshold; its line is dated on the transaction that took attainment over it."""
+    if not compiled.bonuses:
+        return None
+    parts = []
+    for key, target_key, threshold, amount, ti_share, period_kind in compiled.bonuses:
+        plan_key = ":".join(key.split(":")[:2])
+        document = compiled.documents[plan_key]
+        value = amount
+        if value is None:
+            assert document.pay_mix is not None and ti_share is not None
+            value = (document.pay_mix.target_incentive * ti_share
+                     * MONTHS_IN[period_kind] / 12).quantize(Decimal("0.01"))
+        mine = rows.filter(rows.comp_key == target_key)
+        partition = ["payee_id", "comp_key", "period_start"]
+        order = ["booked_on", "transaction_id", "credit_rule", "via_person", "depth"]
+        mine = mine.mutate(
+            cum_after=mine.value.sum().over(ibis.window(group_by=partition, order_by=order,
+                                                        rows=(None, 0))).cast(VALUE),
+            final_value=mine.value.sum().over(group_by=partition).cast(VALUE))
+        bar = (ibis.literal(threshold, type=RATE).cast(VALUE) * mine.quota.cast(VALUE)
+               ).cast(VALUE)
+        over = mine.filter(mine.quota.notnull() & (mine.quota > 0) & (mine.cum_after >= bar)
+                           & (mine.final_value >= bar))
+        first = over.mutate(n=ibis.row_number().over(group_by=partition, order_by=order))
+        first = first.filter(first.n == 0).drop("n")
+        info = compiled.components.filter(compiled.components.comp_key == key).select(
+            b_key="comp_key", b_component="component_id", b_ordinal="ordinal")
+        first = first.cross_join(info)
+        money = ibis.literal(value, type=MONEY)
+        lines = first.mutate(
+            comp_key=first.b_key, component_id=first.b_component, ordinal=first.b_ordinal,
+            cum_before=ibis.null().cast(VALUE), tier_no=ibis.null().cast(dt_.int32),
+            tier_lower=bar, rate=ibis.literal(threshold, type=RATE), base=first.cum_after,
+            modifier=ibis.literal(1, type=RATE), gate_met=ibis.literal(True),
+            exact_amount=money.cast(EXACT), amount=money,
+            note=ibis.literal(f"bonus for reaching {threshold * 100:g}% of quota"),
+        )
+        parts.append(_shape(lines, "bonus"))
+    result = parts[0]
+    for part in parts[1:]:
+        result = result.union(part)
+    return result
+
+
+def _mbo_lines(inputs: EngineInputs, compiled: CompiledPlans, start: dt.date, end: dt.date
+               ) -> ibis.Table | None:
+    """MBO: score (capped at the plan's maximum) × target incentive, one line per period."""
+    if not compiled.mbos or not inputs.mbo_scores:
+        return None
+    specs = {key: (target, max_score, kind) for key, target, max_score, kind in compiled.mbos}
+    assigned = {(a.person_id, a.plan_code, a.plan_version): a for a in inputs.assignments}
+    rows: list[dict[str, object]] = []
+    for score in inputs.mbo_scores:
+        if score.comp_key not in specs:
+            continue
+        target, max_score, kind = specs[score.comp_key]
+        period = inputs.calendar.parse(score.period_label)
+        if period.end < start or period.end > end:
+            continue
+        plan_code, version, component_id = score.comp_key.split(":")
+        assignment = assigned.get((score.person_id, plan_code, int(version)))
+        if assignment is None:
+            continue
+        document = compiled.documents[f"{plan_code}:{version}"]
+        ordinal = [c.id for c in document.components].index(component_id)
+        used = min(score.score, max_score)
+        exact = target * used
+        rows.append({
+            "line_kind": "mbo", "payee_id": score.person_id, "plan_code": plan_code,
+            "plan_version": int(version), "comp_key": score.comp_key,
+            "component_id": component_id, "ordinal": ordinal, "period_kind": kind,
+            "period_start": period.start, "period_end": period.end,
+            "period_label": period.label, "booked_on": period.end,
+            "currency": assignment.currency if document.currency == "payee"
+            else document.currency,
+            "rate": used, "base": target, "exact_amount": exact,
+            "amount": exact.quantize(Decimal("0.01")) if exact >= 0 else -(-exact).quantize(
+                Decimal("0.01")),
+            "note": f"MBO score {score.score * 100:g}%"
+            + (f" (capped at {max_score * 100:g}%)" if score.score > max_score else ""),
+        })
+    if not rows:
+        return None
+    return _python_lines(rows)
+
+
+LINE_ARROW_TYPES: dict[str, pa.DataType] = {
+    "line_kind": pa.string(), "payee_id": pa.string(), "plan_code": pa.string(),
+    "plan_version": pa.int32(), "comp_key": pa.string(), "component_id": pa.string(),
+    "ordinal": pa.int32(), "period_kind": pa.string(), "period_start": pa.date32(),
+    "period_end": pa.date32(), "period_label": pa.string(), "transaction_id": pa.string(),
+    "opportunity_id": pa.string(), "account_id": pa.string(), "product_id": pa.string(),
+    "booked_on": pa.date32(), "credit_rule": pa.string(), "via_person": pa.string(),
+    "depth": pa.int32(), "share": pa.decimal128(18, 6), "source_amount": pa.decimal128(18, 2),
+    "source_currency": pa.string(), "fx_factor": pa.decimal128(38, 16), "currency": pa.string(),
+    "value": pa.decimal128(38, 8), "cum_before": pa.decimal128(38, 8),
+    "cum_after": pa.decimal128(38, 8), "quota": pa.decimal128(18, 2), "tier_no": pa.int32(),
+    "tier_lower": pa.decimal128(38, 8), "rate": pa.decimal128(18, 6),
+    "base": pa.decimal128(38, 8), "modifier": pa.decimal128(18, 6), "gate_met": pa.bool_(),
+    "exact_amount": pa.decimal128(38, 14), "amount": pa.decimal128(18, 2),
+    "note": pa.string(),
+}
+
+
+def _python_lines(rows: list[dict[str, object]]) -> ibis.Table:
+    table = pa.table({name: pa.array([row.get(name) for row in rows], kind)
+                      for name, kind in LINE_ARROW_TYPES.items()})
+    return ibis.memtable(table)
+
+
+def _plan_caps(lines: ibis.Table, compiled: CompiledPlans, calendar: FiscalCalendar,
+               start: dt.date, end: dt.date) -> ibis.Table:
+    """A plan cap per period limits the sum of all of a payee's lines on the plan; applied
+    on whole cents after rounding, so it is never exceeded by even a cent."""
+    if not compiled.plan_caps:
+        return lines
+    cal = day_table(calendar, start, end)
+    capped_parts = []
+    capped_keys = []
+    for plan_key, (cap, kind) in sorted(compiled.plan_caps.items()):
+        plan_code, version = plan_key.split(":")
+        capped_keys.append((plan_code, int(version)))
+        mine = lines.filter((lines.plan_code == plan_code) & (lines.plan_version == int(version)))
+        cap_days = cal.select(c_day="day", cap_start=f"{kind}_start")
+        mine = _finished(mine.join(cap_days, mine.booked_on == cap_days.c_day)).drop("c_day")
+        order = ["booked_on", "ordinal", "transaction_id", "credit_rule", "via_person",
+                 "depth", "tier_no", "line_kind"]
+        w = ibis.window(group_by=["payee_id", "cap_start"], order_by=order, rows=(None, 0))
+        running = ibis.least(mine.amount.sum().over(w), ibis.literal(cap, type=MONEY))
+        mine = mine.mutate(running_capped=running.cast(MONEY))
+        previous = mine.running_capped.lag().over(
+            ibis.window(group_by=["payee_id", "cap_start"], order_by=order))
+        new_amount = (mine.running_capped - previous.fill_null(ibis.literal(0, type=MONEY))
+                      ).cast(MONEY)
+        mine = mine.mutate(
+            note=ibis.cases((new_amount != mine.amount, ibis.literal("plan cap reached")),
+                            else_=mine.note),
+            amount=new_amount)
+        capped_parts.append(mine.select(*lines.columns))
+    condition = ibis.literal(False)
+    for capped_code, capped_version in capped_keys:
+        condition = condition | ((lines.plan_code == capped_code)
+                                 & (lines.plan_version == capped_version))
+    result = lines.filter(~condition)
+    for part in capped_parts:
+        result = result.union(part)
+    return result
+
+
+def _measures(rows: ibis.Table, period: Period) -> ibis.Table:
+    """Per payee × component × component period overlapping the run: credited value to
+    the run's end, plan-year-to-date value, quota and attainment."""
+    grouped = rows.group_by(["payee_id", "plan_code", "plan_version", "comp_key",
+                             "component_id", "period_kind", "period_start", "period_end",
+                             "period_label", "pay_currency"]).aggregate(
+        credited_value=rows.value.sum().cast(VALUE), quota=rows.quota.max(),
+        transactions=rows.transaction_id.nunique())
+    ytd = rows.group_by(["payee_id", "comp_key"]).aggregate(
+        ytd_value=rows.value.sum().cast(VALUE))
+    ytd = ytd.select(y_payee="payee_id", y_key="comp_key", ytd_value="ytd_value")
+    grouped = grouped.filter(grouped.period_end >= period.start)
+    joined = grouped.join(ytd, (grouped.payee_id == ytd.y_payee)
+                          & (grouped.comp_key == ytd.y_key))
+    attainment = (joined.credited_value / joined.quota.cast(VALUE).nullif(0)).round(6).cast(RATE)
+    return joined.select(
+        "payee_id", "plan_code", "plan_version", "comp_key", "component_id", "period_kind",
+        "period_start", "period_end", "period_label", "credited_value", "ytd_value", "quota",
+        "transactions", currency="pay_currency", attainment=attainment,
+    )
