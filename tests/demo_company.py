@@ -24,3 +24,19 @@ def small_company() -> DemoCompany:
 @cache
 def standard_company() -> DemoCompany:
     return generate(STANDARD)
+
+
+def load_small_demo(warehouse_url: str) -> DemoCompany:
+    """The small company in the app database (people, quotas, plans) and the warehouse."""
+    from attain.org import services as org_services
+    from attain.plans import services as plan_services
+    from attain.targets import services as target_services
+    from attain.warehouse import load
+
+    company = small_company()
+    org_services.load_org(org=company.org, password="pw-for-tests")
+    target_services.load_person_quotas(quotas=company.quotas)
+    plan_services.load_demo_plans()
+    load.create_tables(url=warehouse_url, replace=True)
+    load.load_tables(company.tables, url=warehouse_url)
+    return company

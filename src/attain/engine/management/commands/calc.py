@@ -26,7 +26,7 @@ LINE_FIELDS = ("line_kind", "component_id", "period_label", "transaction_id", "o
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

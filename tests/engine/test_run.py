@@ -1,0 +1,92 @@
+"""A run on the app database and the warehouse: fingerprinted, reproducible to the cent,
+all or nothing, and recorded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from attain.engine import run as engine_run
+from attain.engine.errors import EngineError
+from attain.engine.models import CalculationRun, RunStatus
+from attain.plans.models import PlanVersion
+from tests.demo_company import load_small_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def _content(name: str, run_id: str, url: str) -> list[dict[str, object]]:
+    rows = engine_run.results(name, run_id, url=url).drop("run_id").to_pyarrow().to_pylist()
+    return sorted(rows, key=repr)
+
+
+def test_a_rerun_on_the_same_inputs_has_the_same_fingerprint_and_results(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    first = engine_run.run(period="2026-Q1")
+    second = engine_run.run(period="2026-Q1")
+    assert first.run_id != second.run_id
+    assert first.fingerprint == second.fingerprint
+    assert first.totals == second.totals
+    for name in engine_run.RESULT_TABLES:
+        assert _content(name, first.run_id, warehouse) == _content(name, second.run_id,
+                                                                    warehouse), name
+
+
+def test_earnings_are_the_sum_of_their_lines(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    result = engine_run.run(period="2026-Q2")
+    lines = _content("results_lines", result.run_id, warehouse)
+    earnings = _content("results_earnings", result.run_id, warehouse)
+    assert lines and earnings
+    by_key: dict[tuple[object, ...], Decimal] = {}
+    for line in lines:
+        key = (line["payee_id"], line["comp_key"], line["period_label"], line["line_kind"])
+        by_key[key] = by_key.get(key, Decimal(0)) + line["amount"]  # type: ignore[operator]
+    assert {(e["payee_id"], e["comp_key"], e["period_label"], e["line_kind"]): e["amount"]
+            for e in earnings} == by_key
+    assert sum(Decimal(v) for v in result.totals.values()) == sum(by_key.values())
+
+
+def test_a_run_is_recorded_with_its_inputs_and_counts(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    result = engine_run.run(period="2026-Q1")
+    record = CalculationRun.objects.get(run_id=result.run_id)
+    assert record.status == RunStatus.SUCCEEDED
+    assert record.fingerprint == result.fingerprint
+    assert record.counts["results_lines"] == result.counts["results_lines"] > 0
+    assert {"plans", "quotas", "hierarchy", "data.transactions", "code"} <= set(record.inputs)
+
+
+def test_a_change_in_the_data_changes_the_fingerprint(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    before = engine_run.run(period="2026-Q1").fingerprint
+    from attain.warehouse import connection
+
+    backend = connection.connect(warehouse)
+    backend.raw_sql("UPDATE transactions SET amount = amount + 1 WHERE transaction_id = "
+                    "(SELECT min(transaction_id) FROM transactions WHERE kind = 'order' "
+                    "AND booked_on BETWEEN DATE '2026-01-01' AND DATE '2026-03-31')")
+    after = engine_run.run(period="2026-Q1").fingerprint
+    assert before != after
+
+
+def test_a_broken_published_plan_fails_the_run_with_its_line(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    version = PlanVersion.objects.filter(plan__code="ae-plan", number=2).get()
+    version.document = version.document.replace("rate: 8%", "rate: eight")
+    version.save()
+    with pytest.raises(EngineError, match=r"ae-plan v2.*line \d+.*percentage"):
+        engine_run.run(period="2026-Q1")
+    failed = CalculationRun.objects.get(status=RunStatus.FAILED)
+    assert "percentage" in failed.error
+
+
+def test_managers_are_paid_on_their_teams_bookings(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    result = engine_run.run(period="2026-Q1")
+    lines = _content("results_lines", result.run_id, warehouse)
+    rollup = [line for line in lines if line["credit_rule"] == "rollup"]
+    assert rollup, "the manager plan pays on roll-up credit"
+    assert all(line["via_person"] for line in rollup)
+    assert {line["plan_code"] for line in rollup} == {"manager-plan"}
