@@ -368,94 +368,146 @@ LINE_COLUMNS = (
 
 def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
                       condition_names: dict[str, str]) -> ibis.Table:
+    """Commission lines in one pass over the credited rows.
+
+    Within a payee × component × period each row covers the stretch of the running total
+    from ``cum_before`` to ``cum_after``; a stretch crossing tier bounds becomes one line
+    per tier. What has been earned at any position ``x`` of the running total is a fixed
+    schedule ``F(x)`` (marginal: the tiers' rates integrated up to ``x``; retroactive: the
+    reached tier's rate times ``x``), so a line's amount is ``F(end) − F(start)`` and the
+    running total of earnings needs no second pass over the rows: the one rounding is
+    ``round(F(end)) − round(F(start))``, and the lines telescope to ``round(F(total))``.
+    Only per-transaction modifiers (which weigh rows differently) need a running sum.
+    """
+    credited = rows
     order = ["booked_on", "transaction_id", "credit_rule", "via_person", "depth"]
     partition = ["payee_id", "comp_key", "period_start"]
     window = ibis.window(group_by=partition, order_by=order, rows=(None, 0))
     rows = rows.mutate(cum_after=rows.value.sum().over(window).cast(VALUE))
-    rows = rows.mutate(cum_before=(rows.cum_after - rows.value).cast(VALUE),
-                       final_value=rows.value.sum().over(group_by=partition).cast(VALUE))
-    needs_quota = rows.table_on == "attainment"
-    has_quota = rows.quota.notnull() & (rows.quota != 0)
-    usable = rows.filter(~needs_quota | has_quota)
-    no_quota = rows.filter(needs_quota & ~has_quota)
+    rows = rows.mutate(cum_before=(rows.cum_after - rows.value).cast(VALUE))
 
-    # Marginal tiers (a flat rate is one tier): cut each row's stretch at the tier bounds.
-    marginal = usable.filter(usable.method == "marginal")
+    # Tier bounds and the schedule's value at each tier's start, once per payee ×
+    # component × period: attainment bounds scale with that period's quota.
+    groups = credited.select("payee_id", "comp_key", "period_start", "quota", "table_on",
+                             "method").distinct()
     tiers = compiled.tiers
-    joined = marginal.join(tiers, marginal.comp_key == tiers.t_key)
-    scale = ibis.cases((joined.table_on == "attainment", joined.quota.cast(VALUE)),
-                       else_=ibis.literal(1, type=VALUE))
-    lower = (joined.t_lower.cast(VALUE) * scale).cast(VALUE).fill_null(
-        ibis.literal(-BIG, type=VALUE))
-    upper = (joined.t_upper.cast(VALUE) * scale).cast(VALUE).fill_null(
-        ibis.literal(BIG, type=VALUE))
+    bounds = _finished(groups.join(tiers, groups.comp_key == tiers.t_key))
+    needs_quota = bounds.table_on == "attainment"
+    missing = needs_quota & (bounds.quota.isnull() | (bounds.quota == 0))
+    single = missing | (bounds.method == "retroactive")
+    scale = ibis.cases((needs_quota & ~missing, bounds.quota.cast(VALUE)),
+                       else_=ibis.literal(1, type=VALUE)).cast(VALUE)
+    tier_rate = ibis.cases((bounds.t_per_unit != 0, bounds.t_per_unit),
+                           else_=bounds.t_rate).cast(RATE)
+    anchor = ibis.cases((bounds.t_lower.isnull(), ibis.literal(0, type=VALUE)),
+                        else_=(bounds.t_lower.cast(VALUE) * scale).cast(VALUE)).cast(VALUE)
+    top = ibis.cases((bounds.t_upper.isnull(), ibis.literal(0, type=VALUE)),
+                     else_=(bounds.t_upper.cast(VALUE) * scale).cast(VALUE)).cast(VALUE)
+    bounds = bounds.mutate(rate=tier_rate, anchor=anchor,
+                           band_earning=((top - anchor).cast(VALUE) * tier_rate).cast(EXACT))
+    below = ibis.window(group_by=["payee_id", "comp_key", "period_start"], order_by="tier_no",
+                        rows=(None, -1))
+    bounds = bounds.mutate(f_at_anchor=bounds.band_earning.sum().over(below).cast(EXACT))
+    bounds = bounds.filter(~single | (bounds.tier_no == 1)).select(
+        b_payee=bounds.payee_id, b_key=bounds.comp_key, b_start=bounds.period_start,
+        tier_no=bounds.tier_no, rate=bounds.rate, anchor=bounds.anchor,
+        f_at_anchor=bounds.f_at_anchor.fill_null(ibis.literal(0, type=EXACT)),
+        missing_quota=missing, scale=scale,
+        lower=ibis.cases((single | bounds.t_lower.isnull(), ibis.literal(-BIG, type=VALUE)),
+                         else_=bounds.anchor).cast(VALUE),
+        upper=ibis.cases((single | bounds.t_upper.isnull(), ibis.literal(BIG, type=VALUE)),
+                         else_=(bounds.t_upper.cast(VALUE) * scale).cast(VALUE)).cast(VALUE),
+    )
+    joined = _finished(rows.join(bounds, (rows.payee_id == bounds.b_payee)
+                                 & (rows.comp_key == bounds.b_key)
+                                 & (rows.period_start == bounds.b_start)))
+    lower, upper = joined.lower, joined.upper
     low_end = ibis.least(joined.cum_before, joined.cum_after)
     high_end = ibis.greatest(joined.cum_before, joined.cum_after)
-    joined = joined.filter((lower < high_end) & (upper > low_end)
+    joined = joined.filter(((lower < high_end) & (upper > low_end))
                            | ((joined.value == 0) & (lower <= low_end) & (upper > low_end)))
     rising = joined.value >= 0
-    portion = ibis.cases(
-        (rising, ibis.least(joined.cum_after, upper) - ibis.greatest(joined.cum_before, lower)),
-        else_=ibis.greatest(joined.cum_after, lower) - ibis.least(joined.cum_before, upper),
-    ).cast(VALUE)
-    rate = ibis.cases((joined.uses_units, joined.t_per_unit), else_=joined.t_rate)
-    marginal_lines = joined.mutate(
-        tier_no=joined.tier_no, tier_lower=ibis.cases(
-            (joined.t_lower.isnull(), ibis.literal(0, type=VALUE)), else_=lower),
-        rate=rate.cast(RATE), base=portion,
-        exact_amount=(portion * rate.cast(RATE)).cast(EXACT),
+    start_at = ibis.cases((rising, ibis.greatest(joined.cum_before, joined.lower)),
+                          else_=ibis.least(joined.cum_before, joined.upper)).cast(VALUE)
+    end_at = ibis.cases((rising, ibis.least(joined.cum_after, joined.upper)),
+                        else_=ibis.greatest(joined.cum_after, joined.lower)).cast(VALUE)
+    joined = joined.mutate(start_at=start_at, end_at=end_at)
+
+    def marginal(position: ibis.Value) -> ibis.Value:
+        return (joined.f_at_anchor
+                + ((position - joined.anchor).cast(VALUE) * joined.rate).cast(EXACT)
+                ).cast(EXACT)
+
+    f_start, f_end = marginal(joined.start_at), marginal(joined.end_at)
+    rate, tier_no, tier_lower = joined.rate, joined.tier_no, joined.anchor
+    is_retro = (joined.comp_key.isin(sorted(compiled.retroactive))
+                & ~joined.missing_quota) if compiled.retroactive else ibis.literal(False)
+    if compiled.retroactive:
+        rate_after, tier_after, lower_after = _retro_cases(joined, compiled, "cum_after")
+        rate_before, _tier, _lower = _retro_cases(joined, compiled, "cum_before")
+        f_end = ibis.cases((is_retro, (joined.cum_after * rate_after).cast(EXACT)),
+                           else_=f_end).cast(EXACT)
+        f_start = ibis.cases((is_retro, (joined.cum_before * rate_before).cast(EXACT)),
+                             else_=f_start).cast(EXACT)
+        rate = ibis.cases((is_retro, rate_after), else_=rate).cast(RATE)
+        tier_no = ibis.cases((is_retro, tier_after), else_=tier_no)
+        tier_lower = ibis.cases((is_retro, lower_after), else_=tier_lower)
+    zero = ibis.literal(0, type=EXACT)
+    f_start = ibis.cases((joined.missing_quota, zero), else_=f_start).cast(EXACT)
+    f_end = ibis.cases((joined.missing_quota, zero), else_=f_end).cast(EXACT)
+    lines = joined.mutate(
+        f_start=f_start, f_end=f_end,
+        tier_no=ibis.cases((joined.missing_quota, ibis.null().cast(dt_.int32)),
+                           else_=tier_no),
+        tier_lower=ibis.cases((joined.missing_quota, ibis.null().cast(VALUE)),
+                              else_=tier_lower).cast(VALUE),
+        rate=ibis.cases((joined.missing_quota, ibis.null().cast(RATE)), else_=rate).cast(RATE),
+        base=ibis.cases((is_retro | joined.missing_quota, joined.value),
+                        else_=(joined.end_at - joined.start_at).cast(VALUE)).cast(VALUE),
     )
 
-    # Retroactive tiers: the rate of the tier reached applies to the whole running total.
-    retro_parts = []
-    retro = usable.filter(usable.method == "retroactive")
-    for key, tiers_of in sorted(compiled.retroactive.items()):
-        mine = retro.filter(retro.comp_key == key)
-        mine_scale = ibis.cases((mine.table_on == "attainment", mine.quota.cast(VALUE)),
-                                else_=ibis.literal(1, type=VALUE))
+    # Period-level factors: a gate (0 or 1) and mix modifiers; they scale the schedule.
+    period_factor: ibis.Value = ibis.literal(1, type=RATE)
+    if compiled.gates:
+        finals = credited.group_by(["payee_id", "comp_key", "period_start"]).aggregate(
+            g_value=credited.value.sum().cast(VALUE), g_quota=credited.quota.max())
+        finals = finals.select(g_payee="payee_id", g_key="comp_key", g_start="period_start",
+                               g_value="g_value", g_quota="g_quota")
+        lines = _finished(lines.left_join(finals, (lines.payee_id == finals.g_payee)
+                                          & (lines.gate_key == finals.g_key)
+                                          & (lines.period_start == finals.g_start)))
+        gate_met = lines.gate_threshold.isnull() | (
+            lines.g_quota.notnull() & (lines.g_quota != 0)
+            & (lines.g_value >= (lines.gate_threshold.cast(VALUE)
+                                 * lines.g_quota.cast(VALUE)).cast(VALUE)))
+        lines = lines.mutate(gate_met=gate_met.fill_null(False))
+    else:
+        lines = lines.mutate(gate_met=ibis.literal(True))
+    mix_factor: ibis.Value = ibis.literal(1, type=RATE)
+    if any(compiled.mixes.values()):
+        for key, mixes in sorted(compiled.mixes.items()):
+            for text, at_least, factor_value in mixes:
+                matching = ibis.cases((credited[condition_names[text]], credited.value),
+                                      else_=ibis.literal(0, type=VALUE))
+                shares = credited.group_by(["payee_id", "comp_key", "period_start"]).aggregate(
+                    m_match=matching.sum().cast(VALUE), m_total=credited.value.sum().cast(VALUE))
+                name = f"mix_{len(lines.columns)}"
+                shares = shares.select(
+                    m_payee="payee_id", m_key="comp_key", m_start="period_start",
+                    **{name: ((shares.m_match / shares.m_total.nullif(0)).cast(EXACT)
+                              >= ibis.literal(at_least, type=RATE)).fill_null(False)})
+                lines = _finished(lines.left_join(shares, (lines.payee_id == shares.m_payee)
+                                                  & (lines.comp_key == shares.m_key)
+                                                  & (lines.period_start == shares.m_start)))
+                earned = (lines.comp_key == key) & lines[name].fill_null(False)
+                mix_factor = (mix_factor * ibis.cases(
+                    (earned, ibis.literal(factor_value, type=RATE)),
+                    else_=ibis.literal(1, type=RATE))).cast(RATE)
+    period_factor = ibis.cases((lines.gate_met, mix_factor),
+                               else_=ibis.literal(0, type=RATE)).cast(RATE)
 
-        def rate_at(total: ibis.Value, scale: ibis.Value = mine_scale,
-                    tiers_of: list = tiers_of) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
-            cases_rate, cases_tier, cases_lower = [], [], []
-            for number, bound, tier_rate in reversed(tiers_of):
-                if bound is None:
-                    continue
-                reached = total >= (ibis.literal(bound, type=RATE).cast(VALUE) * scale)
-                cases_rate.append((reached, ibis.literal(tier_rate, type=RATE)))
-                cases_tier.append((reached, ibis.literal(number, type=dt_.int32)))
-                cases_lower.append((reached, (ibis.literal(bound, type=RATE).cast(VALUE)
-                                              * scale).cast(VALUE)))
-            first_rate = ibis.literal(tiers_of[0][2], type=RATE)
-            if not cases_rate:
-                return first_rate, ibis.literal(1, type=dt_.int32), ibis.literal(0, type=VALUE)
-            return (ibis.cases(*cases_rate, else_=first_rate),
-                    ibis.cases(*cases_tier, else_=ibis.literal(1, type=dt_.int32)),
-                    ibis.cases(*cases_lower, else_=ibis.literal(0, type=VALUE)))
-
-        rate_after, tier_after, lower_after = rate_at(mine.cum_after)
-        rate_before, _t, _l = rate_at(mine.cum_before)
-        exact = ((mine.cum_after * rate_after).cast(EXACT)
-                 - (mine.cum_before * rate_before).cast(EXACT)).cast(EXACT)
-        retro_parts.append(mine.mutate(
-            t_key=mine.comp_key, tier_no=tier_after, t_lower=ibis.null().cast(RATE),
-            t_upper=ibis.null().cast(RATE), t_rate=rate_after, t_per_unit=rate_after,
-            tier_lower=lower_after, rate=rate_after.cast(RATE), base=mine.value,
-            exact_amount=exact,
-        ))
-    no_quota_lines = no_quota.mutate(
-        t_key=no_quota.comp_key, tier_no=ibis.null().cast(dt_.int32),
-        t_lower=ibis.null().cast(RATE), t_upper=ibis.null().cast(RATE),
-        t_rate=ibis.null().cast(RATE), t_per_unit=ibis.null().cast(RATE),
-        tier_lower=ibis.null().cast(VALUE), rate=ibis.null().cast(RATE), base=no_quota.value,
-        exact_amount=ibis.literal(0, type=EXACT),
-    )
-    lines = marginal_lines.select(*no_quota_lines.columns)
-    for part in retro_parts:
-        lines = lines.union(part.select(*no_quota_lines.columns))
-    lines = lines.union(no_quota_lines)
-
-    # Modifiers: per transaction (when) and per period (mix).
-    modifier = ibis.literal(1, type=RATE)
+    # Per-transaction modifiers weigh rows differently, so their earnings are a running sum.
+    row_factor: ibis.Value = ibis.literal(1, type=RATE)
     if compiled.modifiers:
         cases = []
         for key, mods in sorted(compiled.modifiers.items()):
@@ -465,61 +517,76 @@ def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
                                                ibis.literal(amount, type=RATE)),
                                               else_=ibis.literal(1, type=RATE))).cast(EXACT)
             cases.append((lines.comp_key == key, factor))
-        modifier = ibis.cases(*cases, else_=ibis.literal(1, type=EXACT)).cast(RATE)
-    lines = lines.mutate(modifier=modifier)
-    if any(compiled.mixes.values()):
-        partition = ["payee_id", "comp_key", "period_start"]
-        mix_factor: ibis.Value = ibis.literal(1, type=RATE)
-        for key, mixes in sorted(compiled.mixes.items()):
-            for text, at_least, factor_value in mixes:
-                matching = ibis.cases((lines[condition_names[text]], lines.value),
-                                      else_=ibis.literal(0, type=VALUE))
-                share = (matching.sum().over(group_by=partition)
-                         / lines.final_value.nullif(0)).cast(EXACT)
-                earned = (lines.comp_key == key) & (share >= ibis.literal(at_least, type=RATE))
-                mix_factor = (mix_factor * ibis.cases(
-                    (earned, ibis.literal(factor_value, type=RATE)),
-                    else_=ibis.literal(1, type=RATE))).cast(RATE)
-        lines = lines.mutate(modifier=(lines.modifier * mix_factor).cast(RATE))
+        row_factor = ibis.cases(*cases, else_=ibis.literal(1, type=EXACT)).cast(RATE)
+    lines = lines.mutate(modifier=(row_factor * period_factor).cast(RATE),
+                         period_factor=period_factor)
+    earned_here = ((lines.f_end - lines.f_start).cast(EXACT) * lines.modifier).cast(EXACT)
+    if compiled.modifiers:
+        line_order = [*order, "tier_no"]
+        running = earned_here.sum().over(ibis.window(group_by=partition, order_by=line_order,
+                                                     rows=(None, 0))).cast(EXACT)
+        weighted = lines.comp_key.isin(sorted(compiled.modifiers))
+        run_end = ibis.cases((weighted, running),
+                             else_=(lines.f_end * lines.period_factor).cast(EXACT)).cast(EXACT)
+        run_start = ibis.cases((weighted, (running - earned_here).cast(EXACT)),
+                               else_=(lines.f_start * lines.period_factor).cast(EXACT)
+                               ).cast(EXACT)
+    else:
+        run_end = (lines.f_end * lines.period_factor).cast(EXACT)
+        run_start = (lines.f_start * lines.period_factor).cast(EXACT)
 
-    # Gates: nothing for the period unless attainment (own or another component's) is met.
-    gate_met: ibis.Value = ibis.literal(True)
-    gated = lines.gate_threshold.notnull()
-    finals = rows.group_by(["payee_id", "comp_key", "period_start"]).aggregate(
-        g_value=rows.value.sum().cast(VALUE), g_quota=rows.quota.max())
-    finals = finals.select(g_payee="payee_id", g_key="comp_key", g_start="period_start",
-                           g_value="g_value", g_quota="g_quota")
-    lines = lines.left_join(finals, (lines.payee_id == finals.g_payee)
-                            & (lines.gate_key == finals.g_key)
-                            & (lines.period_start == finals.g_start))
-    gate_met = ~gated | (
-        finals.g_quota.notnull() & (finals.g_quota != 0)
-        & (lines.g_value >= (lines.gate_threshold.cast(VALUE) * lines.g_quota).cast(VALUE)))
-    lines = lines.mutate(gate_met=gate_met.fill_null(False))
-    adjusted = ibis.cases(
-        (lines.gate_met, (lines.exact_amount * lines.modifier).cast(EXACT)),
-        else_=ibis.literal(0, type=EXACT))
-    lines = lines.mutate(exact_amount=adjusted.cast(EXACT))
+    # The component cap, then the one rounding, on the running total of earnings.
+    def capped(total: ibis.Value) -> ibis.Value:
+        return ibis.cases((lines.cap_amount.notnull(),
+                           ibis.least(total, lines.cap_amount.cast(EXACT))),
+                          else_=total).cast(EXACT)
 
-    # Component cap, then the one rounding: on the running total of exact amounts.
-    order_lines = ["booked_on", "transaction_id", "credit_rule", "via_person", "depth",
-                   "tier_no"]
-    w = ibis.window(group_by=["payee_id", "comp_key", "period_start"], order_by=order_lines,
-                    rows=(None, 0))
-    running = lines.exact_amount.sum().over(w).cast(EXACT)
-    capped = ibis.cases((lines.cap_amount.notnull(),
-                         ibis.least(running, lines.cap_amount.cast(EXACT))), else_=running)
-    lines = lines.mutate(rounded_total=capped.round(2).cast(MONEY))
-    previous = lines.rounded_total.lag().over(
-        ibis.window(group_by=["payee_id", "comp_key", "period_start"], order_by=order_lines))
-    amount = (lines.rounded_total - previous.fill_null(ibis.literal(0, type=MONEY))).cast(MONEY)
+    end_total, start_total = capped(run_end), capped(run_start)
+    amount = (end_total.round(2).cast(MONEY) - start_total.round(2).cast(MONEY)).cast(MONEY)
     note = ibis.cases(
-        (lines.table_on.isin(["attainment"]) & lines.tier_no.isnull(),
-         ibis.literal("no quota for this period")),
+        (lines.missing_quota, ibis.literal("no quota for this period")),
         (~lines.gate_met, ibis.literal("gate not met")),
         else_=ibis.null().cast(dt_.string))
-    lines = lines.mutate(amount=amount, note=note)
+    lines = lines.mutate(exact_amount=(end_total - start_total).cast(EXACT), amount=amount,
+                         note=note)
     return _shape(lines, "commission")
+
+
+def _retro_cases(joined: ibis.Table, compiled: CompiledPlans, column: str
+                 ) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
+    """Rate, tier and bound reached at ``column`` for each retroactive component."""
+    rates, numbers, lowers = [], [], []
+    for key, tiers_of in sorted(compiled.retroactive.items()):
+        mine = joined.comp_key == key
+        rate, number, lower = _tier_reached(joined[column], joined.scale, tiers_of)
+        rates.append((mine, rate))
+        numbers.append((mine, number))
+        lowers.append((mine, lower))
+    return (ibis.cases(*rates, else_=ibis.literal(0, type=RATE)),
+            ibis.cases(*numbers, else_=ibis.literal(1, type=dt_.int32)),
+            ibis.cases(*lowers, else_=ibis.literal(0, type=VALUE)))
+
+
+def _tier_reached(total: ibis.Value, scale: ibis.Value, tiers_of: list
+                  ) -> tuple[ibis.Value, ibis.Value, ibis.Value]:
+    """(rate, tier number, lower bound) of the highest tier whose bound ``total`` reaches."""
+    cases_rate, cases_tier, cases_lower = [], [], []
+    for number, bound, tier_rate in reversed(tiers_of):
+        if bound is None:
+            continue
+        bound_value = (ibis.literal(bound, type=RATE).cast(VALUE) * scale).cast(VALUE)
+        reached = total >= bound_value
+        cases_rate.append((reached, ibis.literal(tier_rate, type=RATE)))
+        cases_tier.append((reached, ibis.literal(number, type=dt_.int32)))
+        cases_lower.append((reached, bound_value))
+    first_rate = ibis.literal(tiers_of[0][2], type=RATE)
+    first_tier = ibis.literal(1, type=dt_.int32)
+    zero = ibis.literal(0, type=VALUE)
+    if not cases_rate:
+        return first_rate, first_tier, zero
+    return (ibis.cases(*cases_rate, else_=first_rate),
+            ibis.cases(*cases_tier, else_=first_tier),
+            ibis.cases(*cases_lower, else_=zero))
 
 
 def _shape(lines: ibis.Table, kind: str) -> ibis.Table:
@@ -706,40 +773,38 @@ def _python_lines(rows: list[dict[str, object]]) -> ibis.Table:
 def _plan_caps(lines: ibis.Table, compiled: CompiledPlans, calendar: FiscalCalendar,
                start: dt.date, end: dt.date) -> ibis.Table:
     """A plan cap per period limits the sum of all of a payee's lines on the plan; applied
-    on whole cents after rounding, so it is never exceeded by even a cent."""
+    on whole cents after rounding, so it is never exceeded by even a cent. One pass over
+    every line: plans without a cap pass through unchanged."""
     if not compiled.plan_caps:
         return lines
     cal = day_table(calendar, start, end)
-    capped_parts = []
-    capped_keys = []
+    days = cal.select("day", *[f"{kind}_start" for kind in ("month", "quarter", "half",
+                                                              "year")])
+    joined = _finished(lines.join(days, lines.booked_on == days.day))
+    cap_cases, start_cases = [], []
     for plan_key, (cap, kind) in sorted(compiled.plan_caps.items()):
         plan_code, version = plan_key.split(":")
-        capped_keys.append((plan_code, int(version)))
-        mine = lines.filter((lines.plan_code == plan_code) & (lines.plan_version == int(version)))
-        cap_days = cal.select(c_day="day", cap_start=f"{kind}_start")
-        mine = _finished(mine.join(cap_days, mine.booked_on == cap_days.c_day)).drop("c_day")
-        order = ["booked_on", "ordinal", "transaction_id", "credit_rule", "via_person",
-                 "depth", "tier_no", "line_kind"]
-        w = ibis.window(group_by=["payee_id", "cap_start"], order_by=order, rows=(None, 0))
-        running = ibis.least(mine.amount.sum().over(w), ibis.literal(cap, type=MONEY))
-        mine = mine.mutate(running_capped=running.cast(MONEY))
-        previous = mine.running_capped.lag().over(
-            ibis.window(group_by=["payee_id", "cap_start"], order_by=order))
-        new_amount = (mine.running_capped - previous.fill_null(ibis.literal(0, type=MONEY))
-                      ).cast(MONEY)
-        mine = mine.mutate(
-            note=ibis.cases((new_amount != mine.amount, ibis.literal("plan cap reached")),
-                            else_=mine.note),
-            amount=new_amount)
-        capped_parts.append(mine.select(*lines.columns))
-    condition = ibis.literal(False)
-    for capped_code, capped_version in capped_keys:
-        condition = condition | ((lines.plan_code == capped_code)
-                                 & (lines.plan_version == capped_version))
-    result = lines.filter(~condition)
-    for part in capped_parts:
-        result = result.union(part)
-    return result
+        mine = (joined.plan_code == plan_code) & (joined.plan_version == int(version))
+        cap_cases.append((mine, ibis.literal(cap, type=MONEY)))
+        start_cases.append((mine, joined[f"{kind}_start"]))
+    joined = joined.mutate(plan_cap=ibis.cases(*cap_cases, else_=ibis.null().cast(MONEY)),
+                           cap_start=ibis.cases(*start_cases, else_=joined.period_start))
+    order = ["booked_on", "ordinal", "transaction_id", "credit_rule", "via_person", "depth",
+             "tier_no", "line_kind"]
+    group = ["payee_id", "plan_code", "plan_version", "cap_start"]
+    running = joined.amount.sum().over(ibis.window(group_by=group, order_by=order,
+                                                   rows=(None, 0)))
+    capped_running = ibis.cases((joined.plan_cap.notnull(),
+                                 ibis.least(running, joined.plan_cap)), else_=running)
+    joined = joined.mutate(capped_running=capped_running.cast(MONEY))
+    previous = joined.capped_running.lag().over(ibis.window(group_by=group, order_by=order))
+    new_amount = (joined.capped_running - previous.fill_null(ibis.literal(0, type=MONEY))
+                  ).cast(MONEY)
+    joined = joined.mutate(
+        note=ibis.cases((new_amount != joined.amount, ibis.literal("plan cap reached")),
+                        else_=joined.note),
+        amount=new_amount)
+    return joined.select(*lines.columns)
 
 
 def _measures(rows: ibis.Table, period: Period) -> ibis.Table:

@@ -54,6 +54,8 @@ class CompiledPlans:
     """(comp_key, target incentive, max score, period kind)."""
     plan_caps: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
     """``plan:version`` -> (cap per period, period kind)."""
+    gates: set[str] = field(default_factory=set)
+    """comp_keys of components with a gate."""
 
 
 def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
@@ -106,6 +108,7 @@ def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
                              (t.rate if t.rate is not None else t.per_unit) or Decimal(0))
                             for n, t in enumerate(table.tiers, start=1)]
                 if payout.gate is not None:
+                    compiled.gates.add(key)
                     row["gate_threshold"] = payout.gate.attainment
                     row["gate_key"] = (f"{doc.plan}:{doc.version}:{payout.gate.component}"
                                        if payout.gate.component else key)
