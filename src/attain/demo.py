@@ -109,10 +109,16 @@ def calculate_history(as_of: dt.date, *, step: Callable[[str], None] | None = No
     """Run the engine for every quarter of the demo's history, oldest first."""
     from attain.core.periods import DEFAULT_CALENDAR
     from attain.engine import run as engine_run
+    from attain.plans.models import PlanVersion, VersionStatus
     from attain.warehouse.demo import history_start
 
     tell = step or (lambda _text: None)
-    quarters = DEFAULT_CALENDAR.periods_between(history_start(as_of), as_of, "quarter")
+    first_plan = PlanVersion.objects.filter(status=VersionStatus.PUBLISHED).order_by(
+        "valid_from").values_list("valid_from", flat=True).first()
+    if first_plan is None:
+        return []
+    since = max(history_start(as_of), first_plan)
+    quarters = DEFAULT_CALENDAR.periods_between(since, as_of, "quarter")
     made = []
     for quarter in quarters:
         tell(f"calculating {quarter.label}")

@@ -168,3 +168,15 @@ def test_every_documented_example_plan_loads() -> None:
     assert paths, "docs/examples holds the example plans"
     for path in paths:
         load_plan(path.read_text(), source=path.name)
+
+
+def test_a_bare_rate_above_one_is_refused_as_a_likely_missing_percent_sign() -> None:
+    [error] = errors_of(GOOD.replace("rate: 8%", "rate: 8"))
+    assert "write 8% for 8 percent" in error
+
+
+def test_attainment_bounds_may_be_written_as_fractions_above_one() -> None:
+    plan = load_plan(GOOD.replace("{from: 100%, rate: 8%}", "{from: 1.5, rate: 8%}"))
+    payout = plan.components[0].payout
+    assert payout is not None and payout.rate_table is not None
+    assert payout.rate_table.tiers[1].from_ == Decimal("1.5")

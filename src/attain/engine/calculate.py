@@ -31,6 +31,7 @@ import ibis
 import ibis.expr.datatypes as dt_
 import pyarrow as pa
 
+from attain.core.money import round_money
 from attain.core.periods import FiscalCalendar, Period
 from attain.engine import credit as credit_stage
 from attain.engine import prepare
@@ -670,8 +671,8 @@ def _bonus_lines(rows: ibis.Table, compiled: CompiledPlans, inputs: EngineInputs
         value = amount
         if value is None:
             assert document.pay_mix is not None and ti_share is not None
-            value = (document.pay_mix.target_incentive * ti_share
-                     * MONTHS_IN[period_kind] / 12).quantize(Decimal("0.01"))
+            value = round_money(document.pay_mix.target_incentive * ti_share
+                                * MONTHS_IN[period_kind] / 12)
         mine = rows.filter(rows.comp_key == target_key)
         partition = ["payee_id", "comp_key", "period_start"]
         order = ["booked_on", "transaction_id", "credit_rule", "via_person", "depth"]
@@ -736,8 +737,7 @@ def _mbo_lines(inputs: EngineInputs, compiled: CompiledPlans, start: dt.date, en
             "currency": assignment.currency if document.currency == "payee"
             else document.currency,
             "rate": used, "base": target, "exact_amount": exact,
-            "amount": exact.quantize(Decimal("0.01")) if exact >= 0 else -(-exact).quantize(
-                Decimal("0.01")),
+            "amount": round_money(exact),
             "note": f"MBO score {score.score * 100:g}%"
             + (f" (capped at {max_score * 100:g}%)" if score.score > max_score else ""),
         })

@@ -15,6 +15,7 @@ from decimal import Decimal
 import ibis
 import pyarrow as pa
 
+from attain.core.money import round_money
 from attain.engine.prepare import FIELD_COLUMNS
 from attain.plans import expressions
 from attain.plans.fields import TRANSACTION_FIELDS
@@ -118,8 +119,7 @@ def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
                     else:
                         target = doc.target_incentive(component, MONTHS_IN[component.period])
                         assert target is not None and payout.cap.target_incentive is not None
-                        row["cap_amount"] = (target * payout.cap.target_incentive).quantize(
-                            Decimal("0.01"))
+                        row["cap_amount"] = round_money(target * payout.cap.target_incentive)
                 if payout.modifiers:
                     compiled.modifiers[key] = [(m.when, m.factor) for m in payout.modifiers
                                                if m.when is not None]

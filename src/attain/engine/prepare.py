@@ -4,9 +4,10 @@ Transactions booked from the start of the plan year to the end of the run period
 to their deal, account and product, and given the FX factor of their booking day. Pure
 Ibis, nothing backend-specific; nothing here executes.
 
-A cancellation or refund keeps its original's deal, owner, account and product, so it is
-credited to the same people by the same rules and nets against the original (in the same
-period it cancels it; in a later one it claws back).
+A cancellation or refund is credited by its own row's deal, owner, account and product;
+importers and the demo copy them from the line it reverses, so it is credited to the same
+people by the same rules and nets against the original (in the same period it cancels it;
+in a later one it claws back).
 """
 
 from __future__ import annotations

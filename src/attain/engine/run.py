@@ -113,13 +113,18 @@ def inputs_from_app(period: Period, *, plan: str | None = None,
                 assignments.append(Assignment(
                     assignment.person.employee_id, item.document.plan, item.document.version,
                     first, last, currencies.get(assignment.person.employee_id, "USD")))
-    quotas = [
-        QuotaRow(person_id, metric, q_start, q_end, amount)
-        for person_id, metric, q_start, q_end, amount in Quota.objects.filter(
+    # Quotas of the whole plan year (a yearly quota counts from the first quarter), the
+    # latest approved version of each.
+    latest: dict[tuple[str, str, str], tuple[int, QuotaRow]] = {}
+    for person_id, metric, label, q_start, q_end, amount, number in Quota.objects.filter(
             owner_type=OwnerType.PERSON, status=QuotaStatus.APPROVED,
-            period_start__gte=start, period_end__lte=end,
-        ).values_list("person__employee_id", "metric", "period_start", "period_end", "amount")
-    ]
+            period_start__gte=year.start, period_end__lte=year.end,
+    ).values_list("person__employee_id", "metric", "period", "period_start", "period_end",
+                  "amount", "version"):
+        key = (person_id, metric, label)
+        if key not in latest or latest[key][0] < number:
+            latest[key] = (number, QuotaRow(person_id, metric, q_start, q_end, amount))
+    quotas = [row for _number, row in latest.values()]
     lines = [(line.person, line.manager, line.depth, line.valid_from, line.valid_to)
              for line in org_services.reporting_lines()]
     return EngineInputs(calendar=calendar, plans=plans, assignments=assignments,

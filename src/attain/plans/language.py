@@ -76,7 +76,18 @@ def _amount(value: Any) -> Decimal:
     return _number(value, what="an amount like 5000 or 1250.50")
 
 
+def _pay_rate(value: Any) -> Decimal:
+    """A rate of pay: a bare number above 1 is refused, because ``rate: 8`` would mean 800%
+    and is almost always meant as 8%."""
+    rate = _rate(value)
+    if not (isinstance(value, str) and _PERCENT.match(value)) and rate > 1:
+        raise ValueError(f"{value} as a bare number means {rate * 100:g}%; write {value}% for "
+                         f"{value} percent (or the fraction {rate / 100:g})")
+    return rate
+
+
 Rate = Annotated[Decimal, BeforeValidator(_rate)]
+PayRate = Annotated[Decimal, BeforeValidator(_pay_rate)]
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
 
@@ -126,7 +137,7 @@ class Payees(_Model):
 class PayMix(_Model):
     on_target_earnings: Amount
     """Yearly pay at 100% of every target, base and variable together."""
-    variable_share: Rate
+    variable_share: PayRate
     """Share of on-target earnings that is variable (incentive) pay."""
 
     @field_validator("variable_share")
@@ -161,7 +172,7 @@ class Measure(_Model):
 class Tier(_Model):
     from_: Decimal = Field(alias="from")
     """Lower bound: an attainment (50%) or a value (50000), as the table's ``on`` says."""
-    rate: Rate | None = None
+    rate: PayRate | None = None
     per_unit: Amount | None = None
 
     @model_validator(mode="after")
@@ -272,12 +283,12 @@ class Modifier(_Model):
 
 
 class Payout(_Model):
-    rate: Rate | None = None
+    rate: PayRate | None = None
     """A flat rate on the measured value."""
     per_unit: Amount | None = None
     """A flat amount per unit of the measure (per deal, per unit sold)."""
     rate_table: RateTable | None = None
-    base_rate: Rate | None = None
+    base_rate: PayRate | None = None
     accelerators: list[Accelerator] = []
     """With base_rate: multipliers of the base rate above (or below 100%: under) attainment
     bounds, turned into a marginal rate table on attainment."""
@@ -331,7 +342,7 @@ class Spiff(_Model):
     filter: str | None = None
     per_deal: Amount | None = None
     per_unit: Amount | None = None
-    rate: Rate | None = None
+    rate: PayRate | None = None
     first: int | None = Field(default=None, ge=1)
     """Only the payee's first N qualifying deals in the window earn it."""
     credit: list[CreditRule] = ["direct"]
@@ -377,7 +388,7 @@ class Mbo(_Model):
 class Component(_Model):
     id: Slug
     name: str
-    weight: Rate | None = None
+    weight: PayRate | None = None
     """Share of the plan's target incentive this component carries."""
     measure: Measure | None = None
     credit: list[CreditRule] = ["direct"]

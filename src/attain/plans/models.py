@@ -82,3 +82,6 @@ class MboScoreRecord(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["person", "plan", "plan_version", "component_id", "period"],
             name="one_mbo_score_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.component_id} {self.period}: {self.score}"
