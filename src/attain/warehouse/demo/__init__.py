@@ -43,6 +43,8 @@ class DemoOptions:
     """Share of deals whose credit is split with a teammate."""
     activity_scale: float | None = None
     """Multiplier on activity volume (default 1, or less at benchmark scale)."""
+    quarters: int = 9
+    """Quarters of history, the last one containing ``as_of``."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,10 @@ class DemoCompany:
         return self.tables["transactions"].num_rows
 
 
-def history_start(as_of: dt.date) -> dt.date:
-    """First day of the quarter eight quarters before ``as_of``'s: nine quarters in all."""
-    serial = as_of.year * 4 + (as_of.month - 1) // 3 - 8
+def history_start(as_of: dt.date, quarters: int = 9) -> dt.date:
+    """First day of the quarter ``quarters - 1`` quarters before ``as_of``'s (nine quarters
+    of history by default)."""
+    serial = as_of.year * 4 + (as_of.month - 1) // 3 - (quarters - 1)
     return dt.date(serial // 4, (serial % 4) * 3 + 1, 1)
 
 
@@ -80,7 +83,7 @@ def generate(options: DemoOptions | None = None,
     tell = progress or (lambda _step: None)
     rng = np.random.default_rng(options.seed)
     as_of = options.as_of
-    start = history_start(as_of)
+    start = history_start(as_of, options.quarters)
     sellers_wanted = max(12, round(options.people * SELLER_SHARE))
 
     tell("people and teams")
