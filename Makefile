@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install  ## every benchmark, with its baseline in the same run
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 docs: install  ## regenerate the generated reference pages
 	$(BIN)/attain docs
