@@ -79,6 +79,7 @@ def build(options: DemoOptions, *, reset: bool = False,
     tell = step or (lambda _text: None)
     tell("migrating the app database")
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     if not reset and _marker_matches(options):
         marker = json.loads(marker_path().read_text())
         return DemoResult(reused=True, counts=marker["counts"], logins=logins(),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "attain.core",
     "attain.org",
     "attain.warehouse",
+    "attain.territories",
     "attain.targets",
     "attain.plans",
     "attain.engine",

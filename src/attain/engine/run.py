@@ -127,8 +127,17 @@ def inputs_from_app(period: Period, *, plan: str | None = None,
     quotas = [row for _number, row in latest.values()]
     lines = [(line.person, line.manager, line.depth, line.valid_from, line.valid_to)
              for line in org_services.reporting_lines()]
+    territories = None
+    if any("territory" in component.credit or (component.spiff is not None
+                                                and "territory" in component.spiff.credit)
+           for item in plans for component in item.document.components):
+        from attain.territories import services as territory_services
+
+        territories = territory_services.account_holders(
+            warehouse=connection.connect(), start=start, end=end)
     return EngineInputs(calendar=calendar, plans=plans, assignments=assignments,
-                        reporting_lines=lines, quotas=quotas, mbo_scores=_mbo_scores(start, end))
+                        reporting_lines=lines, quotas=quotas, mbo_scores=_mbo_scores(start, end),
+                        territories=territories)
 
 
 def _mbo_scores(start: dt.date, end: dt.date) -> list[MboScore]:
