@@ -1,0 +1,56 @@
+"""Who may see whose money: the one place the rule is written, for pages, API and exports.
+
+- a rep sees only their own earnings and statements;
+- a manager sees themselves and the people below them on the day in question;
+- finance and sales operations (admin) see everyone's money;
+- an executive sees company dashboards, not individual earnings.
+
+Every view that shows a person's money asks :func:`can_see_money_of` (or filters with
+:func:`visible_people`) on the server; nothing relies on what a page happens to link to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from attain.org import services as org_services
+from attain.org.models import AccessRole, Person
+
+ALL = None
+"""What :func:`visible_people` returns for someone who may see everyone."""
+
+
+def person_of(user: Any) -> Person | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def role_of(user: Any) -> str | None:
+    """The access role of a signed-in user (a superuser counts as admin)."""
+    if getattr(user, "is_superuser", False):
+        return AccessRole.ADMIN
+    person = person_of(user)
+    return person.access_role if person else None
+
+
+def visible_people(user: Any, day: dt.date) -> set[str] | None:
+    """Employee ids whose money ``user`` may see on ``day``; None means everyone."""
+    role = role_of(user)
+    if role in (AccessRole.ADMIN, AccessRole.FINANCE):
+        return ALL
+    person = person_of(user)
+    if person is None or role == AccessRole.EXECUTIVE:
+        return set()
+    if role == AccessRole.MANAGER:
+        below = {line.person for line in org_services.reporting_lines()
+                 if line.manager == person.employee_id and line.valid_from <= day
+                 and (line.valid_to is None or day <= line.valid_to)}
+        return {person.employee_id} | below
+    return {person.employee_id}
+
+
+def can_see_money_of(user: Any, employee_id: str, day: dt.date) -> bool:
+    people = visible_people(user, day)
+    return people is ALL or employee_id in people
