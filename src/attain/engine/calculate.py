@@ -300,8 +300,22 @@ def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period)
                           & (rows.period_kind == quotas.q_kind)
                           & (rows.period_start == quotas.q_start)).drop(
         "q_person", "q_metric", "q_kind", "q_start")
-    rows = rows.select(*[c for c in rows.columns if not c.startswith("cond_")],
-                       *[c for c in rows.columns if c.startswith("cond_")])
+    # Keep only what the later stages read: the stored rows are the run's widest table.
+    # Conditions only filters use were applied above; modifiers' conditions stay.
+    needed_conditions = {condition_names[text] for mods in compiled.modifiers.values()
+                         for text, _f in mods}
+    needed_conditions |= {condition_names[text] for mixes in compiled.mixes.values()
+                          for text, _a, _f in mixes}
+    unused = {"cc_key", "cc_plan", "cc_version", "cc_type", "a_person", "a_plan", "a_version",
+              "a_from", "a_to", "a_currency", "credit_type", "component_name", "measure",
+              "quota_metric", "unit_price", "discount", "cost", "margin", "invoiced_on",
+              "paid_on", "reverses_transaction_id", "deal_type", "deal_source", "deal_amount",
+              "account_segment", "account_industry", "account_region", "account_country",
+              "account_channel", "account_employees", "product_name", "product_family",
+              "product_recurring"}
+    rows = rows.select(*[c for c in rows.columns
+                         if c not in unused and (not c.startswith("cond_")
+                                                 or c in needed_conditions)])
 
     def derive(staged: ibis.Table) -> Outputs:
         return _outputs(staged, compiled, inputs, condition_names, period, start, end)
