@@ -1,7 +1,8 @@
 """Benchmark: Attain's calculation engine against the same calculation written by hand.
 
     python -m benchmarks.engine [--transactions 10000000] [--people 10000] [--keep DIR]
-                                [--only attain,sql,pandas,polars]
+                                [--only attain,sql,pandas,polars] [--repeat N]
+                                [--memory-limit 12GB]
 
 The demo company at scale (benchmarks/engine_data.py): N transactions over the 12 months of
 2026, revenue splits on 30% of deals, payees paid in their own currency, quarterly quotas,
@@ -12,15 +13,19 @@ component × quarter:
 
 - Attain: ``calculate()`` and ``write_results()`` (Ibis on DuckDB; writes its four result
   tables, lines with all 37 columns, into the warehouse file);
-- raw SQL, the baseline: one hand-written DuckDB statement writing the lines (10 columns)
-  and the totals into the warehouse file;
+- raw SQL, the baseline: one hand-written DuckDB statement in BIGINT units writing the
+  lines (10 columns) into the warehouse file, and one for the totals;
 - pandas (vectorised) and polars (lazy), reading the warehouse through Arrow and writing
-  their lines and totals to Parquet files (benchmarks/engine_alternatives.py).
+  their lines and totals to Parquet files;
+- optionally (``--only …,sql_decimal``) the raw SQL again in Attain's DECIMAL(38, _) types,
+  which shows what that arithmetic costs in DuckDB.
 
-Each runs alone in a fresh Python, so its peak memory is its own; the data is built once
-(timed apart). Then every implementation's lines (key columns and amount) and totals must
-equal Attain's to the cent, or the benchmark prints the first differing rows and fails.
-It never fails on time: it prints wall time, peak memory and the ratio to the raw SQL.
+The hand-written versions are in benchmarks/engine_alternatives.py. Each implementation runs
+alone in a fresh Python, so its peak memory is its own; the data is built once (timed apart;
+``--keep DIR`` keeps it for the next run). Then every implementation's lines (key columns
+and amount) and totals must equal Attain's to the cent, or the benchmark prints the first
+differing rows and exits non-zero. It never fails on time: it prints wall time, peak memory
+and the ratio to the raw SQL.
 """
 
 from __future__ import annotations
