@@ -45,11 +45,12 @@ an exact integer (:class:`Units`); each version stops with an error rather than 
   1e8, so no product exceeds |cents| × max(1e8, factor / 1e8) (checked before converting);
 - shares with ``d`` places (the fewest that hold every share: 1 in this data), tier bounds
   with ``g`` places (1), rates with ``e`` places (2): values and running totals in units of
-  10^-(2 + k) with k = max(d, g), earnings in 10^-(2 + k + e). With this data a running
-  total is at most ≈ 1e14 units (the VP's quarter at 10M transactions) and an earnings
-  figure ≈ 1e15, far inside int64 (9.2e18). pandas checks the sum of |value| (bounding
-  every running total) and the largest running total times the largest rate before using
-  them; the SQL relies on DuckDB's overflow errors; polars needs only the conversion check.
+  10^-(2 + k) with k = max(d, g), earnings in 10^-(2 + k + e). With this data the largest
+  running total is ≈ 6.4e13 units (the VP's biggest quarter at 10M transactions: $64bn in
+  10^-3) and the largest earnings figure below 1e15, far inside int64 (9.2e18). pandas
+  checks the sum of |value| (bounding every running total) and the largest running total
+  times the largest rate before using them; the SQL relies on DuckDB's overflow errors;
+  polars needs only the conversion check.
 """
 
 from __future__ import annotations
