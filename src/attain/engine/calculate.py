@@ -371,16 +371,6 @@ def earnings_of(lines: ibis.Table) -> ibis.Table:
         amount=lines.amount.sum().cast(MONEY), lines=lines.count())
 
 
-LINE_COLUMNS = (
-    "line_kind", "payee_id", "plan_code", "plan_version", "comp_key", "component_id",
-    "ordinal", "period_kind", "period_start", "period_end", "period_label", "transaction_id",
-    "opportunity_id", "account_id", "product_id", "booked_on", "credit_rule", "via_person",
-    "depth", "share", "source_amount", "source_currency", "fx_factor", "currency",
-    "value", "cum_before", "cum_after", "quota", "tier_no", "tier_lower", "rate", "base",
-    "modifier", "gate_met", "exact_amount", "amount", "note",
-)
-
-
 def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
                       condition_names: dict[str, str]) -> ibis.Table:
     """Commission lines in one pass over the credited rows.

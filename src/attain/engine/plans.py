@@ -37,9 +37,6 @@ def key_of(document: PlanDocument, component: Component) -> str:
 class CompiledPlans:
     documents: dict[str, PlanDocument]
     """By ``plan:version``."""
-    components: ibis.Table
-    component_credit: ibis.Table
-    tiers: ibis.Table
     credit_types: set[str]
     filters: dict[str, str] = field(default_factory=dict)
     """comp_key -> condition text, for components (and SPIFFs) with a filter."""
@@ -55,6 +52,10 @@ class CompiledPlans:
     """(comp_key, target incentive, max score, period kind)."""
     plan_caps: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
     """``plan:version`` -> (cap per period, period kind)."""
+    components: ibis.Table = field(init=False)
+    component_credit: ibis.Table = field(init=False)
+    tiers: ibis.Table = field(init=False)
+    """The small tables, set once every plan has been read."""
     gates: set[str] = field(default_factory=set)
     """comp_keys of components with a gate."""
 
@@ -63,9 +64,7 @@ def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
     comp_rows: list[dict[str, object]] = []
     credit_rows: list[tuple[str, str, int, str]] = []
     tier_rows: list[tuple[str, int, Decimal | None, Decimal | None, Decimal, Decimal]] = []
-    compiled = CompiledPlans(documents={}, components=ibis.memtable({"x": [1]}),
-                             component_credit=ibis.memtable({"x": [1]}),
-                             tiers=ibis.memtable({"x": [1]}), credit_types=set())
+    compiled = CompiledPlans(documents={}, credit_types=set())
     for version in versions:
         doc = version.document
         compiled.documents[f"{doc.plan}:{doc.version}"] = doc

@@ -260,7 +260,7 @@ def _leavers_and_moves(rng: np.random.Generator, org: DemoOrg) -> None:
                 new_spans.append(span)
         org.memberships = new_spans
     # One team changes manager at the start of the current fiscal year: the old manager
-    # moves to the team's own area as a senior rep-manager is out of scope; they simply leave.
+    # leaves and a newcomer takes the team over.
     manager_spans = [s for s in org.managers if s.team.count("-") >= 1 and s.team[-2:].isdigit()]
     if manager_spans:
         changing = manager_spans[int(rng.integers(len(manager_spans)))]
