@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "attain.engine",
     "attain.metrics",
     "attain.ingest",
+    "attain.payouts",
+    "attain.api",
     "attain.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Payouts: run lifecycle and approvals, draws, clawbacks, holds, adjustments, statements, disputes, payroll."""
