@@ -116,3 +116,8 @@ def write_warehouse_markdown(path: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_warehouse_markdown(), encoding="utf-8")
     return target
+
+
+def write_pages() -> list[Path]:
+    """The pages this app generates; ``attain docs`` calls every app's ``docs.write_pages``."""
+    return [write_warehouse_markdown()]
