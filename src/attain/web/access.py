@@ -54,3 +54,22 @@ def visible_people(user: Any, day: dt.date) -> set[str] | None:
 def can_see_money_of(user: Any, employee_id: str, day: dt.date) -> bool:
     people = visible_people(user, day)
     return people is ALL or employee_id in people
+
+
+def visible_directory(user: Any, day: dt.date) -> set[str] | None:
+    """Employee ids whose record (name, role, team; not money) ``user`` may see on ``day``.
+
+    Reps and managers see the people whose money they may see; admins, finance and
+    executives see the whole directory (an executive still sees no one's earnings)."""
+    if role_of(user) == AccessRole.EXECUTIVE:
+        return ALL
+    return visible_people(user, day)
+
+
+def sees_company_money(user: Any) -> bool:
+    """Company-wide money (run totals, payroll, accruals): finance and sales ops only."""
+    return role_of(user) in (AccessRole.ADMIN, AccessRole.FINANCE)
+
+
+def is_admin(user: Any) -> bool:
+    return role_of(user) == AccessRole.ADMIN

@@ -1,0 +1,49 @@
+"""The JSON API: one NinjaAPI, a router per resource, the OpenAPI document at /api/schema
+and interactive docs at /api/docs (Swagger UI served from django-ninja's own static files).
+
+Every endpoint reads through :mod:`attain.web.access`, the same rule the pages use; a record
+the caller may not see answers 404, exactly like one that does not exist, so ids cannot be
+probed.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from attain.api import routes
+from attain.api.auth import AUTH
+
+api = NinjaAPI(
+    title="Attain API",
+    version="1",
+    description=("Sales performance management: people, teams, quotas, plans, calculation "
+                 "runs and earnings. Authenticate with `Authorization: Bearer <token>` "
+                 "(`attain token USERNAME`) or a signed-in session."),
+    auth=AUTH,
+    openapi_url="/schema",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "Sign in or send a valid API token."},
+                               status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError):
+    return api.create_response(request, {"detail": "Invalid request.", "errors": exc.errors},
+                               status=422)
+
+
+api.add_router("/", routes.me)
+api.add_router("/people", routes.people)
+api.add_router("/teams", routes.teams)
+api.add_router("/quotas", routes.quotas)
+api.add_router("/plans", routes.plans)
+api.add_router("/runs", routes.runs)
+api.add_router("/audit", routes.audit_log)
