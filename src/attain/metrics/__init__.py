@@ -1,0 +1,77 @@
+"""The metric catalog: one definition of every sales metric, cut any way.
+
+Dashboards, goals, quotas, leaderboards, alerts and comp-plan measures all read metrics
+from here, so a number means the same thing everywhere. The API (stable; others build on
+it)::
+
+    import datetime as dt
+    from attain import metrics
+
+    metrics.catalog()                      # every Metric, in catalog order
+    metric = metrics.get("win_rate")       # MetricError naming the known ones if unknown
+    table = metric.query(
+        by=["team"],                       # dimensions (metric.dimensions lists them)
+        grain="quarter",                   # day, week, month, quarter, year (fiscal)
+        start=dt.date(2026, 1, 1),         # periods overlapping start..end, whole
+        end=dt.date(2026, 12, 31),
+        filters={"segment": "enterprise"}, # dimension -> value or list of values
+        compare=None,                      # or "prior", "yoy", "benchmark"
+        warehouse=None,                    # backend, URL, or the configured warehouse
+        calendar=None,                     # FiscalCalendar (default: calendar years)
+    )
+    table.to_pandas()                      # an Ibis table: nothing runs until here
+
+Columns of the result, in order:
+
+- one per dimension in ``by``, named as the dimension (``team``, ``person``, …);
+- ``period`` (label such as ``FY2026-Q1``, ``2026-03``, ``2026-W05``, ``2026-03-14``),
+  ``period_start``, ``period_end`` (dates, inclusive);
+- ``value``: DECIMAL; money to the cent in the reporting currency (USD), ratios as
+  fractions to six places (0.25 is 25%), rounded once, half away from zero; empty when
+  there is nothing to divide by;
+- ratios only: ``numerator`` and ``denominator``, the summed parts the value divides
+  (a ratio is never an average of ratios);
+- ``reason``: why ``value`` is empty (e.g. "no deals closed in the period"), else empty.
+
+With ``compare="prior"`` or ``"yoy"`` also ``compare_period``, ``compare_value``,
+``change`` (value − compare_value) and ``change_ratio`` (change ÷ |compare_value|). With
+``compare="benchmark"`` each row is set against its peers, the rows of the same period
+that share every ``by`` dimension but the last (``by=["team", "person"]``: people within
+their team; ``by=["person"]``: everyone): ``peer_count``, ``peer_median``,
+``peer_top_quartile`` (the quartile on the good side), ``peer_average`` (mean of the
+peers' values), ``group_value`` (the metric for the whole peer group, e.g. the company),
+``rank`` (1 is best, by the metric's direction) and ``percentile`` (0 worst .. 1 best).
+
+Each :class:`Metric` carries its name, label, description, formula (in words), unit,
+direction (which way is good), additivity, time column, parts and dimensions;
+``docs/metrics.md`` is generated from them (``attain docs``). From the shell:
+``attain metrics list [--json]`` and ``attain metric NAME --by team --grain quarter
+--from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark] [--json|--csv]``.
+
+People, teams and quotas come from the app database (Django must be set up, as it is
+in ``attain shell`` or after ``django.setup()``); everything else from the warehouse.
+"""
+
+from __future__ import annotations
+
+from attain.metrics.model import GRAINS, Metric, MetricError, Part
+
+__all__ = ["GRAINS", "Metric", "MetricError", "Part", "catalog", "get"]
+
+
+def catalog() -> list[Metric]:
+    """Every metric, in catalog order."""
+    from attain.metrics.catalog import METRICS
+
+    return list(METRICS)
+
+
+def get(name: str) -> Metric:
+    """The metric called ``name``; :class:`MetricError` lists the known names otherwise."""
+    from attain.metrics.catalog import METRICS_BY_NAME
+
+    try:
+        return METRICS_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(METRICS_BY_NAME)
+        raise MetricError(f"unknown metric {name!r}; metrics are: {known}") from None
