@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -192,3 +193,144 @@ def manager_chain(*, employee_id: str, day: dt.date) -> list[str]:
              if line.person == employee_id and line.valid_from <= day
              and (line.valid_to is None or day <= line.valid_to)]
     return [line.manager for line in sorted(chain, key=lambda line: line.depth)]
+
+
+def _changed(obj: object, values: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``obj`` whose value differs from ``values`` (name -> old value)."""
+    return {name: getattr(obj, name) for name, value in values.items()
+            if getattr(obj, name) != value}
+
+
+def _region(code: str | None) -> Region | None:
+    if not code:
+        return None
+    region, _ = Region.objects.get_or_create(code=code, defaults={"name": code})
+    return region
+
+
+def _move(model: type[TeamMembership] | type[TeamManager], current: Any, since: dt.date,
+          **new: Any) -> None:
+    """Close ``current`` the day before ``since`` (or drop it if it starts then) and open
+    a new span from ``since``."""
+    if current is not None:
+        if current.valid_from >= since:
+            current.delete()
+        else:
+            current.valid_to = since - dt.timedelta(days=1)
+            current.save(update_fields=["valid_to"])
+    model.objects.create(valid_from=since, valid_to=None, **new)
+
+
+@transaction.atomic
+def upsert_people(*, rows: Iterable[dict[str, Any]], today: dt.date,
+                  actor: object = None) -> tuple[int, int, int]:
+    """Create or update people by employee id (the people import); returns (added, updated,
+    unchanged). A new team starts on ``team_since`` (default: the hire date for a new person,
+    ``today`` for a move); the previous membership ends the day before."""
+    added = updated = unchanged = 0
+    for row in rows:
+        values = {
+            "name": row["name"], "email": row["email"], "role": row["role"],
+            "hire_date": row["hire_date"], "termination_date": row.get("termination_date"),
+            "region": _region(row.get("region")), "cost_center": row.get("cost_center") or "",
+            "currency": row.get("currency") or "USD",
+            "access_role": row.get("access_role") or DEFAULT_ACCESS[Role(row["role"])],
+        }
+        person = Person.objects.filter(employee_id=row["employee_id"]).first()
+        is_new = person is None
+        changed_any = False
+        if person is None:
+            person = Person.objects.create(employee_id=row["employee_id"], **values)
+            Employment.objects.create(person=person, role=values["role"],
+                                      valid_from=values["hire_date"],
+                                      valid_to=values["termination_date"])
+            audit.record(actor=actor, action="import", obj=person, after=audit.snapshot(person))
+            changed_any = True
+        else:
+            before = _changed(person, values)
+            if before:
+                snapshot_before = audit.snapshot(person)
+                for name, value in values.items():
+                    setattr(person, name, value)
+                person.save()
+                audit.record(actor=actor, action="import", obj=person, before=snapshot_before,
+                             after=audit.snapshot(person))
+                changed_any = True
+        team_code = row.get("team")
+        if team_code:
+            current = person.memberships.filter(valid_to__isnull=True).select_related(
+                "team").first()
+            if current is None or current.team.code != team_code:
+                since = row.get("team_since") or (values["hire_date"] if is_new else today)
+                _move(TeamMembership, current, since, person=person,
+                      team=Team.objects.get(code=team_code))
+                changed_any = True
+        if is_new:
+            added += 1
+        elif changed_any:
+            updated += 1
+        else:
+            unchanged += 1
+    return added, updated, unchanged
+
+
+@transaction.atomic
+def upsert_teams(*, rows: Iterable[dict[str, Any]], today: dt.date,
+                 actor: object = None) -> tuple[int, int, int]:
+    """Create or update teams by code, their parents and managers (the teams import);
+    returns (added, updated, unchanged). Parents may come later in the same rows."""
+    rows = list(rows)
+    status: dict[str, str] = {}
+    teams: dict[str, Team] = {}
+    for row in rows:
+        team = Team.objects.filter(code=row["code"]).first()
+        values = {"name": row["name"], "region": _region(row.get("region"))}
+        if team is None:
+            teams[row["code"]] = Team.objects.create(code=row["code"], **values)
+            status[row["code"]] = "added"
+        else:
+            teams[row["code"]] = team
+            if _changed(team, values):
+                for name, value in values.items():
+                    setattr(team, name, value)
+                team.save()
+                status[row["code"]] = "updated"
+            else:
+                status[row["code"]] = "unchanged"
+    for row in rows:
+        team = teams[row["code"]]
+        parent = teams.get(row.get("parent") or "") or (
+            Team.objects.get(code=row["parent"]) if row.get("parent") else None)
+        if team.parent_id != (parent.pk if parent else None):
+            team.parent = parent
+            team.save(update_fields=["parent"])
+            status[row["code"]] = status[row["code"]].replace("unchanged", "updated")
+        manager_id = row.get("manager")
+        if manager_id:
+            current = team.managers.filter(valid_to__isnull=True).select_related(
+                "person").first()
+            if current is None or current.person.employee_id != manager_id:
+                manager = Person.objects.get(employee_id=manager_id)
+                since = row.get("manager_since") or (
+                    manager.hire_date if current is None else today)
+                _move(TeamManager, current, since, team=team, person=manager)
+                status[row["code"]] = status[row["code"]].replace("unchanged", "updated")
+    for code, outcome in status.items():
+        if outcome != "unchanged":
+            audit.record(actor=actor, action="import", obj=teams[code],
+                         after=audit.snapshot(teams[code]), reason=f"team {outcome}")
+    counts = [list(status.values()).count(name) for name in ("added", "updated", "unchanged")]
+    return counts[0], counts[1], counts[2]
+
+
+def employee_ids() -> list[str]:
+    return list(Person.objects.values_list("employee_id", flat=True))
+
+
+def team_codes() -> list[str]:
+    return list(Team.objects.values_list("code", flat=True))
+
+
+def people_names_and_emails() -> list[tuple[str, str, str]]:
+    """(employee id, name, email) of everyone: for imports that join people by name."""
+    return list(Person.objects.values_list("employee_id", "name", "email"))
