@@ -7,12 +7,16 @@ character it is at) and evaluated in the warehouse, set-based, when a run needs 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 import ibis
+from django.db import transaction
 from ibis.backends import BaseBackend
 
 from attain.core import audit
 from attain.core.dating import overlaps
+from attain.org.models import Person
 from attain.plans import expressions
 from attain.plans.fields import TRANSACTION_FIELDS
 from attain.territories.models import Territory, TerritoryHolder
@@ -85,3 +89,37 @@ def account_holders(*, warehouse: BaseBackend, start: dt.date, end: dt.date
         for account_id in by_territory.get(territory.pk, []):
             result.append((account_id, holder.person.employee_id, first, last))
     return sorted(result, key=lambda row: (row[0], row[1], row[2]))
+
+
+def territory_codes() -> list[str]:
+    return list(Territory.objects.values_list("code", flat=True).distinct())
+
+
+@transaction.atomic
+def upsert_assignments(*, rows: Iterable[dict[str, Any]],
+                       actor: object = None) -> tuple[int, int, int]:
+    """Holders by (territory code, employee id, first day) (the territory assignments
+    import); returns (added, updated, unchanged). The territory is the one with that code
+    in force on the first day (else its latest version)."""
+    added = updated = unchanged = 0
+    for row in rows:
+        versions = Territory.objects.filter(code=row["territory"]).order_by("-valid_from")
+        territory = next((t for t in versions if t.valid_from <= row["valid_from"]),
+                         versions.first())
+        person = Person.objects.get(employee_id=row["person_id"])
+        holder = TerritoryHolder.objects.filter(territory__code=row["territory"], person=person,
+                                                valid_from=row["valid_from"]).first()
+        if holder is None:
+            assign(territory=territory, person_id=person.pk, valid_from=row["valid_from"],
+                   valid_to=row.get("valid_to"), actor=actor)
+            added += 1
+        elif holder.valid_to != row.get("valid_to"):
+            before = audit.snapshot(holder)
+            holder.valid_to = row.get("valid_to")
+            holder.save(update_fields=["valid_to"])
+            audit.record(actor=actor, action="import", obj=holder, before=before,
+                         after=audit.snapshot(holder))
+            updated += 1
+        else:
+            unchanged += 1
+    return added, updated, unchanged
