@@ -1,0 +1,300 @@
+"""Importing a file: read, map, validate, then load all of it or nothing.
+
+:func:`import_file` is the one entry point (the CLI, the upload page and notebooks call
+it). The file is read into a private DuckDB, checked set-based (see
+:mod:`attain.ingest.validate`), and only when it has no error at all is it written:
+
+- warehouse kinds by natural key: rows new or different from what the warehouse holds
+  are merged with the rest and the table is swapped in one transaction through
+  :mod:`attain.warehouse.load` (readers see the old table until the commit); a file that
+  changes nothing writes nothing;
+- app-database kinds through their app's service functions, in one ``transaction.atomic``.
+
+Every import that writes is recorded in the audit log (who, when, file, counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from django.db import DatabaseError, transaction
+
+from attain.core import audit
+from attain.ingest import kinds as kinds_module
+from attain.ingest import reading, validate
+from attain.ingest.kinds import APP, Kind
+from attain.ingest.mapping import HeaderProblem, Mapping, MappingError, load_mapping, staging_sql
+from attain.ingest.report import ImportReport, Issue
+from attain.warehouse import connection, load, schema
+
+Progress = Callable[[str, float], None]
+"""Called with what is happening and the fraction done (0 to 1)."""
+
+
+def _no_progress(_message: str, _fraction: float) -> None:
+    return None
+
+
+class ImportFailed(Exception):
+    """Raised by :func:`import_file` only with ``raise_on_error``; carries the report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(report.summary())
+        self.report = report
+
+
+# --- what the file may refer to ------------------------------------------------------------
+
+
+def _keys_table(values: list[str]) -> pa.Table:
+    return pa.table({"key": pa.array(values, pa.string())})
+
+
+def _warehouse_keys(url: str | None, table: str, column: str) -> pa.Table:
+    backend = connection.connect(url)
+    if table not in backend.list_tables():
+        return _keys_table([])
+    data = backend.table(table).select(key=column).distinct().to_pyarrow()
+    return data.cast(pa.schema([("key", pa.string())]))
+
+
+def _app_keys(table: str) -> list[str] | None:
+    from attain.org import services as org_services
+    from attain.territories import services as territory_services
+
+    if table == "people":
+        return org_services.employee_ids()
+    if table == "teams":
+        return org_services.team_codes()
+    if table == "territories":
+        return territory_services.territory_codes()
+    return None
+
+
+def _register_references(con: duckdb.DuckDBPyConnection, kind: Kind, url: str | None) -> None:
+    for field in kind.fields:
+        if not field.references:
+            continue
+        table, column = field.references.split(".")
+        name = f"ref_{table}_{column}"
+        if name in _registered_names(con):
+            continue
+        app = _app_keys(table)
+        data = _keys_table(app) if app is not None else _warehouse_keys(url, table, column)
+        con.register(name, data)
+
+
+def _registered_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+
+
+def _register_lookups(con: duckdb.DuckDBPyConnection, lookups: set[str],
+                      url: str | None) -> None:
+    """Tables ``lookup_<name>`` (key → id) and ``lookup_<name>_ambiguous`` (keys naming
+    more than one record), keys lower-cased and trimmed."""
+    from attain.org import services as org_services
+
+    for name in lookups:
+        if name.startswith("person_"):
+            people = org_services.people_names_and_emails()
+            column = 1 if name == "person_by_name" else 2
+            pairs = [(row[column], row[0]) for row in people]
+        else:
+            table = "accounts" if name == "account_by_name" else "products"
+            key = "account_id" if table == "accounts" else "product_id"
+            backend = connection.connect(url)
+            if table in backend.list_tables():
+                data = backend.table(table).select(key, "name").to_pyarrow()
+                pairs = list(zip(data.column("name").to_pylist(), data.column(key).to_pylist(),
+                                 strict=True))
+            else:
+                pairs = []
+        con.register(f"lookup_pairs_{name}", pa.table({
+            "name": pa.array([pair[0] for pair in pairs], pa.string()),
+            "id": pa.array([pair[1] for pair in pairs], pa.string())}))
+        con.execute(
+            f"CREATE TABLE lookup_{name} AS SELECT lower(trim(name)) AS key, "
+            f"CASE WHEN count(DISTINCT id) = 1 THEN min(id) END AS id "
+            f"FROM lookup_pairs_{name} GROUP BY 1")
+        con.execute(f"CREATE TABLE lookup_{name}_ambiguous AS SELECT key FROM lookup_{name} "
+                    "WHERE id IS NULL")
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _key_join(kind: Kind, left: str, right: str) -> str:
+    return " AND ".join(f'{left}."{name}" = {right}."{name}"' for name in kind.key)
+
+
+def _warehouse_changes(con: duckdb.DuckDBPyConnection, kind: Kind,
+                       url: str | None) -> tuple[int, int, int, pa.Table | None]:
+    """(added, updated, unchanged, the whole table to write or None when nothing changed)."""
+    backend = connection.connect(url)
+    table = schema.get(kind.name)
+    if kind.name in backend.list_tables():
+        existing = backend.table(kind.name).to_pyarrow()
+    else:
+        load.create_tables(url=url, tables=[table])
+        existing = table.ibis_schema().to_pyarrow().empty_table()
+    con.register("existing", existing)
+    columns = ", ".join(f'"{name}"' for name in kind.field_names)
+    con.execute(f"CREATE TABLE incoming AS SELECT {columns} FROM typed")
+    differs = " OR ".join(f'i."{name}" IS DISTINCT FROM e."{name}"' for name in kind.field_names
+                          if name not in kind.key) or "false"
+    [(added, updated)] = con.execute(
+        f"SELECT count(*) FILTER (WHERE e.\"{kind.key[0]}\" IS NULL), "
+        f"count(*) FILTER (WHERE e.\"{kind.key[0]}\" IS NOT NULL AND ({differs})) "
+        f"FROM incoming i LEFT JOIN existing e ON {_key_join(kind, 'i', 'e')}").fetchall()
+    [(rows,)] = con.execute("SELECT count(*) FROM incoming").fetchall()
+    unchanged = int(rows) - int(added) - int(updated)
+    if not added and not updated:
+        return 0, 0, unchanged, None
+    merged = con.execute(
+        f"SELECT {columns} FROM existing e WHERE NOT EXISTS (SELECT 1 FROM incoming i "
+        f"WHERE {_key_join(kind, 'i', 'e')}) UNION ALL SELECT {columns} FROM incoming"
+    ).to_arrow_table()
+    return int(added), int(updated), unchanged, merged
+
+
+def _app_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[dict[str, Any]]:
+    columns = ", ".join(f'"{name}"' for name in kind.field_names)
+    data = con.execute(f"SELECT {columns} FROM typed ORDER BY _row").to_arrow_table()
+    rows: list[dict[str, Any]] = data.to_pylist()
+    return rows
+
+
+def _record(report: ImportReport, user: Any) -> None:
+    audit.record(actor=user, action="import", object_type=f"ingest.{report.kind}",
+                 object_repr=report.file[:200],
+                 after={"kind": report.kind, "file": report.file, "rows": report.rows,
+                        "added": report.added, "updated": report.updated,
+                        "unchanged": report.unchanged, "skipped": report.skipped,
+                        "rejected": report.rejected})
+
+
+def _load_app(kind: Kind, rows: list[dict[str, Any]], report: ImportReport, *, user: Any,
+              dry_run: bool) -> None:
+    from attain.org import services as org_services
+    from attain.targets import services as target_services
+    from attain.territories import services as territory_services
+
+    today = dt.date.today()
+    loaders: dict[str, Callable[[], tuple[int, int, int]]] = {
+        "people": lambda: org_services.upsert_people(rows=rows, today=today, actor=user),
+        "teams": lambda: org_services.upsert_teams(rows=rows, today=today, actor=user),
+        "quotas": lambda: target_services.upsert_quotas(rows=rows, actor=user),
+        "territory_assignments": lambda: territory_services.upsert_assignments(rows=rows,
+                                                                               actor=user),
+    }
+    with transaction.atomic():
+        report.added, report.updated, report.unchanged = loaders[kind.name]()
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            _record(report, user)
+
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+def import_file(
+    kind: str,
+    path: str | Path,
+    mapping: str | Path | Mapping | None = None,
+    dry_run: bool = False,
+    user: Any = None,
+    progress: Progress | None = None,
+    *,
+    warehouse_url: str | None = None,
+    file_name: str | None = None,
+) -> ImportReport:
+    """Import ``path`` as ``kind`` (optionally through a mapping); never raises for bad data.
+
+    Every problem comes back in the report, with file, row, column, value and reason; a
+    file with any problem loads nothing. ``dry_run`` checks everything (for app kinds the
+    writes are made and rolled back) and writes nothing.
+    """
+    path = Path(path)
+    progress = progress or _no_progress
+    display = file_name or path.name
+    report = ImportReport(kind=kind, file=display, dry_run=dry_run)
+
+    def fail(issues: list[Issue], rows: int = 0) -> ImportReport:
+        report.errors = issues
+        report.error_count = len(issues)
+        report.rejected = rows
+        return report
+
+    try:
+        if isinstance(mapping, str | Path):
+            mapping = load_mapping(Path(mapping))
+        the_kind = kinds_module.get(kind)
+        if mapping is not None and kinds_module.get(mapping.kind).name != the_kind.name:
+            return fail([Issue(display, 0, "", "", f"the mapping is for {mapping.kind}, "
+                               f"not {kind}")])
+    except (MappingError, kinds_module.UnknownKind) as error:
+        return fail([Issue(display, 0, "", "", str(error.args[0]))])
+    report.kind = the_kind.name
+    progress("reading", 0.0)
+    with reading.scratch() as con:
+        try:
+            raw = reading.read_into(con, path, file_name=display,
+                                    encoding=mapping.encoding if mapping else None,
+                                    delimiter=mapping.delimiter if mapping else None)
+        except reading.FileProblem as error:
+            return fail([Issue(display, 0, "", "", str(error))])
+        report.rows = raw.rows
+        if raw.encoding and raw.encoding not in ("xlsx", "parquet"):
+            report.notes.append(f"read as {raw.encoding}, delimiter {raw.delimiter!r}")
+        try:
+            staging = staging_sql(the_kind, raw.header, mapping)
+        except HeaderProblem as problem:
+            return fail(raw.issues + [Issue(display, 1, column, "", reason)
+                                      for column, reason in problem.problems])
+        except MappingError as error:
+            return fail(raw.issues + [Issue(display, 0, "", "", str(error))])
+        progress("checking", 0.2)
+        lookups = {spec.lookup for spec in staging.values() if spec.lookup}
+        _register_lookups(con, lookups, warehouse_url)
+        _register_references(con, the_kind, warehouse_url)
+        try:
+            report.skipped = validate.stage(con, the_kind, staging, mapping, raw.header)
+            count, issues = validate.check(con, the_kind, staging, file_name=display,
+                                           references={})
+        except duckdb.Error as error:
+            return fail(raw.issues + [Issue(display, 0, "", "",
+                                            f"the file could not be checked: {error}")])
+        if report.skipped:
+            report.notes.append(f"{report.skipped} rows skipped by the mapping "
+                                f"(empty {', '.join(mapping.skip_when_empty if mapping else [])})")
+        if raw.issues or count:
+            all_issues = sorted(raw.issues + issues, key=lambda issue: issue.row)
+            report.errors = all_issues[: validate.ERROR_LIMIT]
+            report.error_count = len(raw.issues) + count
+            report.rejected = len({issue.row for issue in raw.issues}) + \
+                validate.rejected_rows(con)
+            return report
+        progress("loading", 0.6)
+        try:
+            if the_kind.store == APP:
+                rows = _app_rows(con, the_kind)
+                _load_app(the_kind, rows, report, user=user, dry_run=dry_run)
+            else:
+                added, updated, unchanged, merged = _warehouse_changes(con, the_kind,
+                                                                       warehouse_url)
+                report.added, report.updated, report.unchanged = added, updated, unchanged
+                if merged is not None and not dry_run:
+                    load.load_tables({the_kind.name: merged}, url=warehouse_url, replace=True)
+                if not dry_run:
+                    _record(report, user)
+        except (load.LoadError, DatabaseError) as error:
+            return fail([Issue(display, 0, "", "", f"nothing was loaded: {error}")])
+    report.loaded = not dry_run
+    progress("done", 1.0)
+    return report
