@@ -1,1 +1,2 @@
-"""Payouts: run lifecycle and approvals, draws, clawbacks, holds, adjustments, statements, disputes, payroll."""
+"""Payouts: run lifecycle and approvals, draws, clawbacks, holds, adjustments,
+statements, disputes, payroll."""
