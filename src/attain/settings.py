@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "attain.web.navigation.navigation",
             ],
         },
     },
@@ -145,7 +146,11 @@ if not DEBUG and os.environ.get("ATTAIN_HTTPS", "0") == "1":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Long work (runs, imports) goes to the database queue, worked by ``attain serve``'s worker;
+# ATTAIN_TASKS=immediate runs it inside the request instead (the tests set it).
+TASKS = {"default": {"BACKEND": (
+    "django_tasks.backends.immediate.ImmediateBackend"
+    if os.environ.get("ATTAIN_TASKS") == "immediate" else "django_tasks_db.DatabaseBackend")}}
 
 LOGGING = {
     "version": 1,

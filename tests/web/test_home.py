@@ -8,18 +8,10 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from attain.engine import run as engine_run
 from attain.org.models import Person
 from attain.web import access
-from tests.demo_company import load_small_demo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def calculated(warehouse: str) -> str:
-    load_small_demo(warehouse)
-    return engine_run.run(period="2026-Q3").run_id
 
 
 def _login(client: Client, username: str) -> None:

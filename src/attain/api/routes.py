@@ -15,7 +15,6 @@ from attain.api import schemas
 from attain.core.models import AuditEntry
 from attain.engine.models import CalculationRun, RunStatus
 from attain.org.models import AccessRole, Person, Team, TeamManager, TeamMembership
-from attain.plans.models import Plan, PlanAssignment
 from attain.targets.models import Quota
 from attain.web import access
 from attain.web import services as web_services
@@ -120,14 +119,7 @@ def list_quotas(request: HttpRequest, period: str | None = None,
 
 
 def _plans(request: HttpRequest, day: dt.date) -> Any:
-    """Admins, finance and executives read every plan; others the plans of the people
-    whose money they may see."""
-    found = Plan.objects.prefetch_related("versions")
-    visible = access.visible_people(request.user, day)
-    if visible is access.ALL or access.role_of(request.user) == AccessRole.EXECUTIVE:
-        return found
-    codes = PlanAssignment.objects.filter(person__employee_id__in=visible).values("plan_id")
-    return found.filter(id__in=codes)
+    return access.visible_plans(request.user, day).prefetch_related("versions")
 
 
 @plans.get("", response=list[schemas.PlanOut], summary="Comp plans and their versions")

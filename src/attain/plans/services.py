@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.db import transaction
 
 from attain.core import audit
 from attain.org.models import Person
+from attain.plans.language import PlanError, PlanErrors, diff, load_plan
 from attain.plans.models import Plan, PlanAssignment, PlanVersion, VersionStatus
 
 DEMO_PLANS = Path(__file__).resolve().parent / "demo"
@@ -69,3 +71,83 @@ def load_demo_plans(*, folder: Path = DEMO_PLANS, actor: object = None) -> int:
     audit.record(actor=actor, action="load", object_type="plans.Plan", object_repr="demo plans",
                  after={"versions": versions, "assignments": len(assignments)})
     return versions
+
+
+class PlanSaveError(ValueError):
+    """A document that cannot be saved as a version, with every located problem."""
+
+    def __init__(self, errors: list[PlanError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(error) for error in errors))
+
+
+def check_document(text: str) -> list[PlanError]:
+    """Every problem in a plan document (empty when it is valid): what the editor shows
+    as you type."""
+    try:
+        load_plan(text, source="plan")
+    except PlanErrors as errors:
+        return errors.errors
+    return []
+
+
+@transaction.atomic
+def save_draft(*, code: str, document: str, actor: Any, note: str = "") -> PlanVersion:
+    """Store ``document`` as the next draft version of plan ``code`` (created if new).
+
+    The document's own ``plan:`` must name this plan and its ``version:`` is set by the
+    number given here, so the stored text and its meaning never disagree."""
+    errors = check_document(document)
+    if errors:
+        raise PlanSaveError(errors)
+    parsed = load_plan(document)
+    if parsed.plan != code:
+        raise PlanSaveError([PlanError(1, 1, "plan", f"this document is plan {parsed.plan!r}, "
+                                       f"not {code!r}")])
+    plan, _created = Plan.objects.get_or_create(code=code, defaults={"name": parsed.name})
+    numbers = list(plan.versions.values_list("number", flat=True))
+    number = max(numbers, default=0) + 1
+    if parsed.version != number:
+        raise PlanSaveError([PlanError(
+            _version_line(document), 1, "version",
+            f"the next version of {code} is {number}; set version: {number}")])
+    version = PlanVersion.objects.create(
+        plan=plan, number=number, document=document, status=VersionStatus.DRAFT,
+        valid_from=parsed.effective_from, valid_to=parsed.effective_to, note=note,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit.record(actor=actor, action="create", obj=version, after=audit.snapshot(version),
+                 reason=note)
+    return version
+
+
+def _version_line(document: str) -> int:
+    for number, line in enumerate(document.splitlines(), start=1):
+        if line.startswith("version:"):
+            return number
+    return 1
+
+
+@transaction.atomic
+def publish(version: PlanVersion, *, actor: object) -> PlanVersion:
+    """Make a draft the published version; the versions it overlaps end the day before it
+    starts (a plan has one published document on any day)."""
+    if version.status != VersionStatus.DRAFT:
+        raise ValueError(f"{version} is {version.get_status_display().lower()}, not a draft")
+    before = audit.snapshot(version)
+    for older in version.plan.versions.filter(status=VersionStatus.PUBLISHED,
+                                              valid_from__lt=version.valid_from):
+        if older.valid_to is None or older.valid_to >= version.valid_from:
+            old = audit.snapshot(older)
+            older.valid_to = version.valid_from - dt.timedelta(days=1)
+            older.save(update_fields=["valid_to"])
+            audit.record(actor=actor, action="update", obj=older, before=old,
+                         after=audit.snapshot(older), reason=f"superseded by v{version.number}")
+    version.status = VersionStatus.PUBLISHED
+    version.save(update_fields=["status"])
+    audit.record(actor=actor, action="publish", obj=version, before=before,
+                 after=audit.snapshot(version))
+    return version
+
+
+def diff_versions(old: PlanVersion, new: PlanVersion) -> list[str]:
+    return diff(load_plan(old.document), load_plan(new.document))

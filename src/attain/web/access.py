@@ -73,3 +73,16 @@ def sees_company_money(user: Any) -> bool:
 
 def is_admin(user: Any) -> bool:
     return role_of(user) == AccessRole.ADMIN
+
+
+def visible_plans(user: Any, day: dt.date) -> Any:
+    """Plans ``user`` may read: admins, finance and executives every plan; managers and reps
+    the plans of the people whose money they may see."""
+    from attain.plans.models import Plan, PlanAssignment
+
+    found = Plan.objects.all()
+    visible = visible_people(user, day)
+    if visible is ALL or role_of(user) == AccessRole.EXECUTIVE:
+        return found
+    assigned = PlanAssignment.objects.filter(person__employee_id__in=visible).values("plan_id")
+    return found.filter(id__in=assigned)

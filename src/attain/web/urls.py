@@ -2,10 +2,23 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from attain.web import views
+from attain.web.pages import audit, people, plans, runs
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("", views.home, name="home"),
+    path("people/", people.people, name="people"),
+    path("people/<str:employee_id>/", people.person, name="person"),
+    path("teams/", people.teams, name="teams"),
+    path("plans/", plans.plans, name="plans"),
+    path("plans/check/", plans.check, name="plan-check"),
+    path("plans/<slug:code>/", plans.plan, name="plan"),
+    path("plans/<slug:code>/edit/", plans.edit, name="plan-edit"),
+    path("plans/<slug:code>/v/<int:number>/publish/", plans.publish, name="plan-publish"),
+    path("runs/", runs.runs, name="runs"),
+    path("runs/start/", runs.start, name="run-start"),
+    path("jobs/<int:job_id>/", runs.job, name="job"),
+    path("audit/", audit.audit, name="audit"),
 ]

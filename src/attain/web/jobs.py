@@ -1,0 +1,27 @@
+"""Job kinds started from pages. Each is a plain function; :mod:`attain.core.jobs` queues it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attain.core import jobs
+from attain.engine import run as engine_run
+
+RUN_STEPS = 9
+"""About how many progress messages a run sends (for the bar; the last step is 'done')."""
+
+
+@jobs.kind("calculate")
+def calculate(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[str, Any]:
+    """A calculation run of one period (optionally one plan), reporting each stage."""
+    told = 0
+
+    def progress(text: str) -> None:
+        nonlocal told
+        told += 1
+        report(text, min(0.95, told / RUN_STEPS))
+
+    result = engine_run.run(period=params["period"], plan=params.get("plan") or None,
+                            actor=user, progress=progress)
+    return {"run_id": result.run_id, "period": result.period, "totals": result.totals,
+            "seconds": round(result.seconds, 2)}
