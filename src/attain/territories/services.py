@@ -105,7 +105,7 @@ def upsert_assignments(*, rows: Iterable[dict[str, Any]],
     for row in rows:
         versions = Territory.objects.filter(code=row["territory"]).order_by("-valid_from")
         territory = next((t for t in versions if t.valid_from <= row["valid_from"]),
-                         versions.first())
+                         versions[0])
         person = Person.objects.get(employee_id=row["person_id"])
         holder = TerritoryHolder.objects.filter(territory__code=row["territory"], person=person,
                                                 valid_from=row["valid_from"]).first()
