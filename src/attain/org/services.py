@@ -225,7 +225,7 @@ def _move(model: type[TeamMembership] | type[TeamManager], current: Any, since: 
 def upsert_people(*, rows: Iterable[dict[str, Any]], today: dt.date,
                   actor: object = None) -> tuple[int, int, int]:
     """Create or update people by employee id (the people import); returns (added, updated,
-    unchanged). A new team starts on ``team_since`` (default: the hire date for a new person,
+    unchanged). A new team starts on ``team_since`` (default: the hire date for a first team,
     ``today`` for a move); the previous membership ends the day before."""
     added = updated = unchanged = 0
     for row in rows:
@@ -261,7 +261,8 @@ def upsert_people(*, rows: Iterable[dict[str, Any]], today: dt.date,
             current = person.memberships.filter(valid_to__isnull=True).select_related(
                 "team").first()
             if current is None or current.team.code != team_code:
-                since = row.get("team_since") or (values["hire_date"] if is_new else today)
+                first_team = current is None and not person.memberships.exists()
+                since = row.get("team_since") or (values["hire_date"] if first_team else today)
                 _move(TeamMembership, current, since, person=person,
                       team=Team.objects.get(code=team_code))
                 changed_any = True
