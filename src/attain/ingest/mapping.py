@@ -108,7 +108,7 @@ class Mapping(BaseModel):
     def rule(self, name: str) -> ColumnRule | None:
         rule = self.columns.get(name)
         if isinstance(rule, str):
-            return ColumnRule(**{"from": rule})
+            return ColumnRule.model_validate({"from": rule})
         return rule
 
 

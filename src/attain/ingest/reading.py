@@ -134,7 +134,8 @@ def _check_header(header: list[str], file_name: str) -> list[Issue]:
     seen: dict[str, int] = {}
     for index, name in enumerate(header):
         if not name.strip():
-            issues.append(Issue(file_name, 1, f"column {index + 1}", "", "the header cell is empty"))
+            issues.append(Issue(file_name, 1, f"column {index + 1}", "",
+                                "the header cell is empty"))
         elif name.strip() in seen:
             issues.append(Issue(file_name, 1, name, name,
                                 f"the column appears twice (columns {seen[name.strip()] + 1} "

@@ -258,7 +258,7 @@ def import_file(
             return fail(raw.issues + [Issue(display, 1, column, "", reason)
                                       for column, reason in problem.problems])
         except MappingError as error:
-            return fail(raw.issues + [Issue(display, 0, "", "", str(error))])
+            return fail([*raw.issues, Issue(display, 0, "", "", str(error))])
         progress("checking", 0.2)
         lookups = {spec.lookup for spec in staging.values() if spec.lookup}
         _register_lookups(con, lookups, warehouse_url)
@@ -268,7 +268,7 @@ def import_file(
             count, issues = validate.check(con, the_kind, staging, file_name=display,
                                            references={})
         except duckdb.Error as error:
-            return fail(raw.issues + [Issue(display, 0, "", "",
+            return fail([*raw.issues, Issue(display, 0, "", "",
                                             f"the file could not be checked: {error}")])
         if report.skipped:
             report.notes.append(f"{report.skipped} rows skipped by the mapping "

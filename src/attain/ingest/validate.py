@@ -36,6 +36,10 @@ LOOKUP_TABLES = {
 }
 
 
+_SINGULAR = {"people": "person", "opportunities": "opportunity", "territories": "territory",
+             "activities": "activity"}
+
+
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -152,10 +156,13 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
     queries: list[str] = []
     labels = {field.name: staging[field.name].label for field in kind.fields}
 
+    positions = {label: index for index, label in enumerate(labels.values())}
+
     def error(where: str, column: str, value_sql: str, reason_sql: str) -> None:
+        position = positions.get(column, len(positions))
         queries.append(
-            f"SELECT _row, {literal(column)} AS column_name, {value_sql} AS value, "
-            f"{reason_sql} AS reason FROM typed WHERE {where}")
+            f"SELECT _row, {position} AS position, {literal(column)} AS column_name, "
+            f"{value_sql} AS value, {reason_sql} AS reason FROM typed WHERE {where}")
 
     for field in kind.fields:
         spec = staging[field.name]
@@ -193,13 +200,16 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
               literal(f"breaks the rule {row_check}"))
     # duplicate keys: every row after the first with the same key
     keys = ", ".join(q(name) for name in kind.key)
+    not_null = " AND ".join(f"{q(name)} IS NOT NULL" for name in kind.key)
     key_label = ", ".join(labels[name] for name in kind.key)
     key_value = " || ', ' || ".join(f"coalesce({q(name + '__text')}, '')" for name in kind.key)
     queries.append(
-        f"SELECT _row, {literal(key_label)}, {key_value}, "
+        f"SELECT _row, {positions.get(labels[kind.key[0]], 0)}, {literal(key_label)}, "
+        f"{key_value}, "
         f"'the same key as row ' || CAST(first_row AS VARCHAR) FROM ("
         f"SELECT *, min(_row) OVER (PARTITION BY {keys}) AS first_row, "
-        f"count(*) OVER (PARTITION BY {keys}) AS n FROM typed) WHERE n > 1 AND _row > first_row")
+        f"count(*) OVER (PARTITION BY {keys}) AS n FROM typed WHERE {not_null}) "
+        f"WHERE n > 1 AND _row > first_row")
     for field in kind.fields:
         if not field.references:
             continue
@@ -209,7 +219,7 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
         if target_table == kind.name:
             own = f" UNION ALL SELECT CAST({q(target_column)} AS VARCHAR) FROM typed"
         source = f"(SELECT key FROM {ref}{own})" if ref in _registered(con) or own else None
-        what = target_table.rstrip("s").replace("_", " ")
+        what = _SINGULAR.get(target_table, target_table.removesuffix("s")).replace("_", " ")
         reason = literal(f"no {what} has this {target_column}") + (
             f" || ' (import {target_table} first)'" if target_table != kind.name else "''")
         value = q(field.name)
@@ -221,9 +231,9 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
                   labels[field.name], _src(field.name), reason)
     con.execute(f"CREATE TABLE typed AS SELECT {', '.join(typed)} FROM staged")
     con.execute("CREATE TABLE errors AS " + " UNION ALL ".join(queries))
-    [(count, rows)] = con.execute("SELECT count(*), count(DISTINCT _row) FROM errors").fetchall()
+    [(count, _rows)] = con.execute("SELECT count(*), count(DISTINCT _row) FROM errors").fetchall()
     listed = con.execute(
-        f"SELECT _row, column_name, value, reason FROM errors ORDER BY _row, column_name "
+        f"SELECT _row, column_name, value, reason FROM errors ORDER BY _row, position, reason "
         f"LIMIT {ERROR_LIMIT}").fetchall()
     issues = [Issue(file_name, int(row), column, value or "", reason)
               for row, column, value, reason in listed]

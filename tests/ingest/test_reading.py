@@ -1,0 +1,96 @@
+"""Files as people have them: any encoding with a BOM, UTF-8, Windows-1252 or Latin-1, any
+common delimiter, Excel and Parquet, all read to the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from attain.ingest import reading, services
+from tests.ingest.helpers import load_examples, write
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = ("account_id{d}name{d}industry{d}segment{d}region{d}country{d}employees{d}created_on"
+            "{d}owner_id{d}channel\n"
+            "A7{d}Café “Müller”{d}Retail{d}smb{d}EMEA{d}DE{d}12{d}2024-01-31{d}{d}direct\n")
+
+
+def _names(warehouse: str) -> list[str]:
+    from attain.warehouse import connection
+
+    table = connection.connect(warehouse).table("accounts")
+    return sorted(table.filter(table.account_id == "A7").name.to_pyarrow().to_pylist())
+
+
+@pytest.mark.parametrize(("encoding", "delimiter", "detected"), [
+    ("utf-8", ",", "utf-8"),
+    ("utf-8-sig", ";", "utf-8-sig"),
+    ("utf-16", "\t", "utf-16"),
+    ("cp1252", "|", "cp1252"),
+])
+def test_encodings_and_delimiters_are_detected(warehouse: str, tmp_path: Path, encoding: str,
+                                               delimiter: str, detected: str) -> None:
+    path = write(tmp_path, "accounts.csv", ACCOUNTS.format(d=delimiter), encoding)
+    assert reading.detect_encoding(path) == detected
+    report = services.import_file("accounts", path)
+    assert report.ok, [str(issue) for issue in report.errors]
+    assert report.notes == [f"read as {detected}, delimiter {delimiter!r}"]
+    assert _names(warehouse) == ["Café “Müller”"]
+
+
+def test_latin1_bytes_that_are_not_windows_1252_still_read(tmp_path: Path) -> None:
+    # 0x81 is undefined in Windows-1252, so only Latin-1 decodes this file
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n\x81,\xe9\n")
+    assert reading.detect_encoding(path) == "latin-1"
+
+
+def test_an_excel_file_reads_like_the_csv_with_spreadsheet_row_numbers(
+        warehouse: str, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["account_id", "name", "industry", "segment", "region", "country",
+                  "employees", "created_on", "owner_id", "channel"])
+    sheet.append(["A7", "Café “Müller”", "Retail", "smb", "EMEA", "DE", 12,
+                  dt.datetime(2024, 1, 31), None, "direct"])
+    sheet.append([None] * 10)  # an empty row is skipped, but keeps its number
+    sheet.append(["A8", "Bad Co", "Retail", "huge", "EMEA", "DE", 12.5,
+                  dt.datetime(2024, 1, 31), None, "direct"])
+    book.save(tmp_path / "accounts.xlsx")
+    report = services.import_file("accounts", tmp_path / "accounts.xlsx")
+    assert [(issue.row, issue.column, issue.value) for issue in report.errors] == [
+        (4, "segment", "huge"), (4, "employees", "12.5")]
+    sheet.delete_rows(4)
+    book.save(tmp_path / "accounts.xlsx")
+    assert services.import_file("accounts", tmp_path / "accounts.xlsx").ok
+    assert _names(warehouse) == ["Café “Müller”"]
+
+
+def test_a_parquet_file_keeps_decimals_exact(warehouse: str, tmp_path: Path) -> None:
+    load_examples(tmp_path, upto="products")
+    data = pa.table({
+        "product_id": ["P9"], "name": ["Widget"], "family": ["Platform"],
+        "list_price": pa.array([Decimal("1234.56")], pa.decimal128(18, 2)),
+        "unit_cost": pa.array([Decimal("0.10")], pa.decimal128(18, 2)),
+        "currency": ["USD"], "is_recurring": [False],
+    })
+    pq.write_table(data, tmp_path / "products.parquet")
+    report = services.import_file("products", tmp_path / "products.parquet")
+    assert report.ok and report.added == 1
+    from attain.warehouse import connection
+
+    table = connection.connect(warehouse).table("products")
+    [row] = table.filter(table.product_id == "P9").to_pyarrow().to_pylist()
+    assert (row["list_price"], row["unit_cost"]) == (Decimal("1234.56"), Decimal("0.10"))
+
+
+def test_an_unknown_file_type_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "accounts.json", "{}")
+    assert "unknown file type .json" in services.import_file("accounts", path).errors[0].reason
