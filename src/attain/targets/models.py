@@ -158,6 +158,9 @@ class CheckIn(models.Model):
                 name="check_in_on_one_target"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.confidence}%: {self.comment[:60]}"
+
 
 class StatusRecord(models.Model):
     """A target's status on a review day, with the numbers it was read from and the alert
@@ -187,3 +190,6 @@ class StatusRecord(models.Model):
                            | models.Q(goal__isnull=True, quota__isnull=False)),
                 name="status_on_one_target"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.status}"

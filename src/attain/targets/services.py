@@ -1,18 +1,27 @@
-"""Quota services. Plain functions; every change is written to the audit log."""
+"""Target services: quotas (save, version, approve, allocate, export), goals, check-ins and
+status. Plain functions with keyword arguments; every change is written to the audit log.
+
+The ingest app imports quota files through :func:`save_quotas` (rows with their row numbers,
+all or nothing, every bad row reported); pages read :func:`current_quotas` and the status
+functions, which return dataclasses.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
 from attain.core import audit
-from attain.core.money import CENT
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar
-from attain.org.models import Person, Region, Team
-from attain.targets.models import OwnerType, Quota, QuotaStatus
+from attain.core.money import CENT, ZERO, D, round_money
+from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period, PeriodError
+from attain.org.models import Employment, Person, Region, Team, TeamMembership
+from attain.targets import allocation
+from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus
 from attain.warehouse.demo import DemoQuota
 
 
@@ -74,3 +83,297 @@ def upsert_quotas(*, rows: Iterable[dict[str, Any]],
         else:
             updated += 1
     return added, updated, unchanged
+
+
+# --- owners ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A target's owner resolved against the app database."""
+
+    kind: str
+    key: str
+    person: Person | None = None
+    team: Team | None = None
+    region: Region | None = None
+
+    @property
+    def label(self) -> str:
+        return "company" if self.kind == OwnerType.COMPANY else f"{self.kind}:{self.key}"
+
+    def fields(self) -> dict[str, Any]:
+        return {"owner_type": self.kind, "person": self.person, "team": self.team,
+                "region": self.region}
+
+
+def resolve_owner(owner: str) -> Owner:
+    """``company``, ``person:EMPLOYEE_ID``, ``team:CODE`` or ``region:CODE`` → :class:`Owner`;
+    a ValueError naming the owner when it is not known."""
+    kind, _, key = owner.strip().partition(":")
+    if kind == OwnerType.COMPANY and not key:
+        return Owner(OwnerType.COMPANY, "")
+    if kind == OwnerType.PERSON:
+        person = Person.objects.filter(employee_id=key).first()
+        if person is None:
+            raise ValueError(f"no person has employee id {key!r}")
+        return Owner(kind, key, person=person)
+    if kind == OwnerType.TEAM:
+        team = Team.objects.filter(code=key).first()
+        if team is None:
+            raise ValueError(f"no team has code {key!r}")
+        return Owner(kind, key, team=team)
+    if kind == OwnerType.REGION:
+        region = Region.objects.filter(code=key).first()
+        if region is None:
+            raise ValueError(f"no region has code {key!r}")
+        return Owner(kind, key, region=region)
+    raise ValueError(f"owner {owner!r}: write company, person:EMPLOYEE_ID, team:CODE or "
+                     f"region:CODE")
+
+
+def owner_of(target: Quota | Goal) -> str:
+    """The owner of a quota or goal, written as :func:`resolve_owner` reads it."""
+    if target.owner_type == OwnerType.PERSON and target.person is not None:
+        return f"person:{target.person.employee_id}"
+    if target.owner_type == OwnerType.TEAM and target.team is not None:
+        return f"team:{target.team.code}"
+    if target.owner_type == OwnerType.REGION and target.region is not None:
+        return f"region:{target.region.code}"
+    return "company"
+
+
+# --- quotas: save, version, approve, export ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaRow:
+    """One quota as imported or typed: what ``save_quotas`` takes and ``quota_rows`` gives."""
+
+    metric: str
+    owner: str
+    """company, person:EMPLOYEE_ID, team:CODE or region:CODE."""
+    period: str
+    """A period label (FY2026-Q1, 2026-03…)."""
+    amount: Decimal | str
+    currency: str = "USD"
+    row: int = 0
+    """The row number in the file it came from, for error messages (0 if none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+class QuotaRowsError(ValueError):
+    """Every problem in a set of quota rows; nothing was saved."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+def _checked_rows(rows: Iterable[QuotaRow], calendar: FiscalCalendar
+                  ) -> tuple[list[tuple[QuotaRow, Owner, Period, Decimal]], list[RowError]]:
+    checked, errors = [], []
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, row in enumerate(rows, start=1):
+        number = row.row or index
+        problems = []
+        owner = period = amount = None
+        if not row.metric.strip():
+            problems.append(RowError(number, "metric", "is empty"))
+        try:
+            owner = resolve_owner(row.owner)
+        except ValueError as error:
+            problems.append(RowError(number, "owner", str(error)))
+        try:
+            period = calendar.parse(row.period)
+        except PeriodError as error:
+            problems.append(RowError(number, "period", str(error)))
+        try:
+            amount = D(row.amount) if not isinstance(row.amount, Decimal) else row.amount
+            if amount < 0:
+                problems.append(RowError(number, "amount", f"{amount} is negative"))
+            elif amount != round_money(amount):
+                problems.append(RowError(number, "amount", f"{amount} has fractions of a cent"))
+        except (TypeError, ValueError) as error:
+            problems.append(RowError(number, "amount", str(error)))
+        currency = row.currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            problems.append(RowError(number, "currency", f"{row.currency!r} is not a currency "
+                                                         f"code like USD"))
+        if owner is not None and period is not None:
+            key = (row.metric, owner.label, period.label)
+            if key in seen:
+                problems.append(RowError(number, "period", f"repeats row {seen[key]} "
+                                                           f"({' '.join(key)})"))
+            seen[key] = number
+        errors += problems
+        if not problems and owner is not None and period is not None and amount is not None:
+            checked.append((QuotaRow(row.metric.strip(), owner.label, period.label, amount,
+                                     currency, number), owner, period, amount))
+    return checked, errors
+
+
+@transaction.atomic
+def save_quotas(rows: Iterable[QuotaRow], *, user: object = None, approve: bool = False,
+                calendar: FiscalCalendar = DEFAULT_CALENDAR) -> list[Quota]:
+    """Save quotas all or nothing: each row becomes the next version of its metric × owner ×
+    period (draft, or approved with ``approve``), audited. Raises :class:`QuotaRowsError`
+    with every bad row (row, column, reason) and saves nothing if any row is bad.
+    """
+    checked, errors = _checked_rows(rows, calendar)
+    if errors:
+        raise QuotaRowsError(errors)
+    saved = []
+    for row, owner, period, amount in checked:
+        existing = Quota.objects.filter(metric=row.metric, period=period.label,
+                                        **owner.fields())
+        latest = existing.order_by("-version").first()
+        quota = Quota.objects.create(
+            metric=row.metric, period=period.label, period_start=period.start,
+            period_end=period.end, amount=amount, currency=row.currency,
+            version=(latest.version + 1) if latest else 1,
+            status=QuotaStatus.APPROVED if approve else QuotaStatus.DRAFT, **owner.fields())
+        audit.record(actor=user, action="create", obj=quota,
+                     before=audit.snapshot(latest) if latest else None,
+                     after=audit.snapshot(quota))
+        saved.append(quota)
+    return saved
+
+
+@transaction.atomic
+def approve_quotas(*, quota_ids: Iterable[int], user: object = None) -> int:
+    """Approve draft quotas (audited); returns how many changed."""
+    changed = 0
+    for quota in Quota.objects.select_for_update().filter(id__in=list(quota_ids),
+                                                          status=QuotaStatus.DRAFT):
+        before = audit.snapshot(quota)
+        quota.status = QuotaStatus.APPROVED
+        quota.save(update_fields=["status"])
+        audit.record(actor=user, action="approve", obj=quota, before=before,
+                     after=audit.snapshot(quota))
+        changed += 1
+    return changed
+
+
+def current_quotas(*, period: str | None = None, owner: str | None = None,
+                   metric: str | None = None, approved_only: bool = True) -> list[Quota]:
+    """The latest (approved) version of each metric × owner × period quota."""
+    quotas = Quota.objects.select_related("person", "team", "region")
+    if approved_only:
+        quotas = quotas.filter(status=QuotaStatus.APPROVED)
+    if period:
+        quotas = quotas.filter(period=DEFAULT_CALENDAR.parse(period).label)
+    if metric:
+        quotas = quotas.filter(metric=metric)
+    if owner:
+        quotas = quotas.filter(**resolve_owner(owner).fields())
+    latest: dict[tuple[str, str, str], Quota] = {}
+    for quota in quotas.order_by("version"):
+        latest[(quota.metric, owner_of(quota), quota.period)] = quota
+    return sorted(latest.values(), key=lambda q: (q.period_start, q.metric, owner_of(q)))
+
+
+def quota_rows(**filters: Any) -> list[QuotaRow]:
+    """The current quotas as rows, for export (same columns ``save_quotas`` reads)."""
+    return [QuotaRow(quota.metric, owner_of(quota), quota.period, quota.amount, quota.currency)
+            for quota in current_quotas(**filters)]
+
+
+# --- allocation from the org ------------------------------------------------------------------
+
+
+def children_of(owner: str, day: dt.date) -> list[str]:
+    """Who a parent's quota is split across on ``day``: the company's regions, a region's
+    teams, a team's members (as owners)."""
+    parent = resolve_owner(owner)
+    if parent.kind == OwnerType.COMPANY:
+        return [f"region:{code}" for code in Region.objects.values_list("code", flat=True)]
+    if parent.region is not None:
+        return [f"team:{code}" for code in
+                Team.objects.filter(region=parent.region).values_list("code", flat=True)]
+    members = TeamMembership.objects.as_of(day).filter(team=parent.team)
+    return sorted(f"person:{employee_id}" for employee_id in
+                  members.values_list("person__employee_id", flat=True))
+
+
+def capacity_of(owner: str, period: Period,
+                ramp: tuple[Decimal, ...] = allocation.DEFAULT_RAMP) -> dict[dt.date, Decimal]:
+    """A person's capacity by month (ramp × prorated FTE, from org Employment); teams and
+    regions are taken at full capacity."""
+    resolved = resolve_owner(owner)
+    person = resolved.person
+    if person is None:
+        return {}
+    working = [allocation.WorkingTime(stretch.valid_from, stretch.valid_to, stretch.fte)
+               for stretch in Employment.objects.filter(person=person)]
+    return {month.start: allocation.ramp_factor(month, person.hire_date, ramp)
+            * allocation.prorated_fte(month, hire_date=person.hire_date,
+                                      termination_date=person.termination_date,
+                                      working_time=working)
+            for month in period.months()}
+
+
+def allocate_quota(*, parent: str, amount: Decimal, period: Period,
+                   method: allocation.Method = "equal",
+                   values: Mapping[str, Decimal] | None = None,
+                   children: Sequence[str] | None = None,
+                   seasonality: allocation.SeasonalityProfile | None = None,
+                   ramp: tuple[Decimal, ...] = allocation.DEFAULT_RAMP) -> allocation.Allocation:
+    """Split a parent's quota over its children in the org (or ``children``), with each
+    person's ramp and working time; ``values`` are the history, potential or manual amounts
+    by child owner, as ``method`` needs."""
+    values = values or {}
+    owners = list(children) if children is not None else children_of(parent, period.start)
+    if method != "equal":
+        missing = [owner for owner in owners if owner not in values]
+        if missing:
+            raise allocation.AllocationError(
+                f"{method} allocation needs a value for {', '.join(missing)}")
+    unknown = sorted(set(values) - set(owners))
+    if unknown:
+        raise allocation.AllocationError(f"values for owners who are not children of "
+                                         f"{parent}: {', '.join(unknown)}")
+    kids = [allocation.Child(
+        owner, history=values.get(owner, ZERO), potential=values.get(owner, ZERO),
+        manual=values.get(owner) if method == "manual" else None,
+        capacity=capacity_of(owner, period, ramp)) for owner in owners]
+    return allocation.allocate_top_down(amount, period, kids, method=method,
+                                        seasonality=seasonality)
+
+
+def save_allocation(result: allocation.Allocation, *, metric: str, currency: str = "USD",
+                    user: object = None, approve: bool = False) -> list[Quota]:
+    """Save an allocation's children as quotas (new versions), all or nothing."""
+    return save_quotas([QuotaRow(metric, child.key, result.period.label, child.amount,
+                                 currency) for child in result.children],
+                       user=user, approve=approve)
+
+
+# --- check-ins ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_check_in(*, goal: Goal | None = None, quota: Quota | None = None,
+                    author: Person | None, day: dt.date, comment: str, confidence: int,
+                    status: str = "", user: object = None) -> CheckIn:
+    """An owner's review: a comment and a confidence (0-100) on a goal or a quota."""
+    if (goal is None) == (quota is None):
+        raise ValueError("a check-in is on one goal or one quota")
+    if not 0 <= confidence <= 100:
+        raise ValueError(f"confidence is 0-100, not {confidence}")
+    if not comment.strip():
+        raise ValueError("a check-in needs a comment")
+    check_in = CheckIn.objects.create(goal=goal, quota=quota, author=author, day=day,
+                                      comment=comment.strip(), confidence=confidence,
+                                      status=status)
+    audit.record(actor=user, action="check_in", obj=check_in, after=audit.snapshot(check_in))
+    return check_in

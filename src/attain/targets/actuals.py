@@ -1,0 +1,208 @@
+"""Actuals for targets, read from the metric catalog (:mod:`attain.metrics`).
+
+Monitoring (:mod:`attain.targets.monitoring`) wants a plain series per target; this module
+is the one place that asks the catalog for it, in the shape the metric calls for:
+
+- **additive** metrics (revenue, leads): the amount of each day (``grain="day"``);
+- **ratios** whose parts are plain sums (win rate, lead conversion, cycle length): the
+  to-date value on each day, from the running sums of numerator and denominator, rounded
+  once as the catalog rounds (half away from zero, to the metric's places): a ratio to
+  date is never an average of daily ratios;
+- **other levels** (balances such as MRR or retention, per-person aggregates): the value
+  of each month of the period, observed at the month's end (or the as-of day).
+
+An owner becomes a filter on the dimension of the same name: ``person:E00042`` →
+``person = E00042``, ``team:T1`` → ``team``, ``region:EMEA`` → ``region``; ``company``
+filters nothing. Quota metrics that name a measure rather than a catalog metric are read
+through :data:`QUOTA_METRICS` (``bookings`` is the catalog's booked ``revenue``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from itertools import pairwise
+from typing import Any, Literal
+
+from attain.core.money import ROUNDING, ZERO
+from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period
+
+Shape = Literal["additive", "ratio", "level"]
+
+QUOTA_METRICS: Mapping[str, str] = {"bookings": "revenue"}
+"""Quota measures read as catalog metrics."""
+
+OWNER_DIMENSIONS = ("person", "team", "region")
+
+
+class ActualsError(ValueError):
+    """Actuals that cannot be read (unknown metric, owner or dimension), said plainly."""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricFacts:
+    """What monitoring needs to know about a catalog metric."""
+
+    name: str
+    direction: Literal["higher", "lower"]
+    shape: Shape
+    dimensions: tuple[str, ...]
+
+    @property
+    def accumulates(self) -> bool:
+        return self.shape == "additive"
+
+
+def catalog_name(metric: str) -> str:
+    return QUOTA_METRICS.get(metric, metric)
+
+
+def facts(metric: str) -> MetricFacts:
+    """Direction, shape and dimensions of ``metric`` (an :class:`ActualsError` if unknown)."""
+    from attain import metrics
+
+    try:
+        found = metrics.get(catalog_name(metric))
+    except metrics.MetricError as error:
+        raise ActualsError(str(error)) from None
+    return MetricFacts(found.name, found.direction, _shape(found), tuple(found.dimensions))
+
+
+def known_metrics() -> tuple[str, ...]:
+    from attain import metrics
+
+    return tuple(metric.name for metric in metrics.catalog())
+
+
+def _shape(metric: Any) -> Shape:
+    if metric.additivity == "additive" and not metric.is_ratio:
+        return "additive"
+    plain = all(part.snapshot is None and part.per is None and part.shift is None
+                for part in metric.parts.values())
+    if metric.is_ratio and plain and "day" in metric.grains:
+        return "ratio"
+    return "level"
+
+
+def owner_filters(owner: str) -> dict[str, str]:
+    """The catalog filter that selects ``owner``'s facts."""
+    kind, _, key = owner.partition(":")
+    if kind == "company":
+        return {}
+    if kind not in OWNER_DIMENSIONS or not key:
+        raise ActualsError(f"owner {owner!r}: write company, person:ID, team:CODE or "
+                           f"region:CODE")
+    return {kind: key}
+
+
+def series(metric: str, owner: str, period: Period, as_of: dt.date, *,
+           filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+           calendar: FiscalCalendar = DEFAULT_CALENDAR) -> list[tuple[dt.date, Decimal]]:
+    """The series :func:`attain.targets.monitoring.assess` reads, up to ``as_of``."""
+    end = min(as_of, period.end)
+    if end < period.start:
+        return []
+    return _series(metric, owner, period.start, end, filters=filters, warehouse=warehouse,
+                   calendar=calendar)
+
+
+def _series(metric: str, owner: str, start: dt.date, end: dt.date, *,
+            filters: Mapping[str, Any] | None, warehouse: Any,
+            calendar: FiscalCalendar) -> list[tuple[dt.date, Decimal]]:
+    from attain import metrics
+
+    found = metrics.get(catalog_name(metric))
+    shape = _shape(found)
+    where = {**(filters or {}), **owner_filters(owner)}
+    try:
+        grain: Literal["month", "day"] = "month" if shape == "level" else "day"
+        table = found.query(grain=grain, start=start, end=end, filters=where,
+                            warehouse=warehouse, calendar=calendar)
+        rows = table.to_pyarrow().to_pylist()
+    except metrics.MetricError as error:
+        raise ActualsError(str(error)) from None
+    rows.sort(key=lambda row: row["period_start"])
+    if shape == "additive":
+        return [(row["period_start"], row["value"]) for row in rows if row["value"] is not None]
+    if shape == "level":
+        return [(min(row["period_end"], end), row["value"]) for row in rows
+                if row["value"] is not None]
+    out = []
+    numerator = denominator = ZERO
+    for row in rows:
+        numerator += row["numerator"] or ZERO
+        denominator += row["denominator"] or ZERO
+        if denominator:
+            out.append((row["period_start"], _ratio(numerator, denominator, found)))
+    return out
+
+
+def _ratio(numerator: Decimal, denominator: Decimal, metric: Any) -> Decimal:
+    with localcontext() as context:
+        context.prec = 38
+        value = numerator * metric.scale / denominator
+        return value.quantize(Decimal(1).scaleb(-metric.places), rounding=ROUNDING)
+
+
+def value_over(metric: str, owner: str, start: dt.date, end: dt.date, *,
+               filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+               calendar: FiscalCalendar = DEFAULT_CALENDAR) -> Decimal | None:
+    """The metric for ``owner`` over ``start``..``end`` (a sum, a ratio to date, or the last
+    level); None when there is nothing."""
+    points = _series(metric, owner, start, end, filters=filters, warehouse=warehouse,
+                     calendar=calendar)
+    if not points:
+        return None
+    if facts(metric).accumulates:
+        return sum((value for _, value in points), ZERO)
+    return points[-1][1]
+
+
+def past_changes(metric: str, owner: str, before: dt.date, grain: Literal["month", "quarter"],
+                 *, filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+                 history_years: int = 2,
+                 calendar: FiscalCalendar = DEFAULT_CALENDAR) -> tuple[list[Decimal], int]:
+    """Relative changes between consecutive ``grain`` periods over the ``history_years``
+    before ``before``, for the owner and their peers (everyone cut by the owner's
+    dimension), and how many periods the owner has a value in."""
+    from attain import metrics
+
+    kind, _, key = owner.partition(":")
+    by = [] if kind == "company" else [kind]
+    found = metrics.get(catalog_name(metric))
+    first = calendar.period_containing(
+        dt.date(before.year - history_years, before.month, 1), grain).start
+    last = calendar.period_containing(before, grain).prior().end
+    if last < first:
+        return [], 0
+    try:
+        rows = found.query(by=by, grain=grain, start=first, end=last, filters=dict(filters or {}),
+                           warehouse=warehouse, calendar=calendar).to_pyarrow().to_pylist()
+    except metrics.MetricError as error:
+        raise ActualsError(str(error)) from None
+    by_member: dict[str, list[tuple[dt.date, Decimal | None]]] = {}
+    for row in rows:
+        member = str(row[kind]) if by else ""
+        by_member.setdefault(member, []).append((row["period_start"], row["value"]))
+    changes: list[Decimal] = []
+    with localcontext() as context:
+        context.prec = 38
+        for values in by_member.values():
+            values.sort(key=lambda item: item[0])
+            for (_, earlier), (_, later) in pairwise(values):
+                if earlier and later is not None:
+                    changes.append(((later - earlier) / abs(earlier)).quantize(
+                        Decimal("0.000001"), rounding=ROUNDING))
+    own = sum(1 for _, value in by_member.get(key if by else "", []) if value is not None)
+    return changes, own
+
+
+def month_actuals(points: Sequence[tuple[dt.date, Decimal]]) -> dict[dt.date, Decimal]:
+    """Daily amounts summed by month (keyed by the month's first day), for seasonality."""
+    months: dict[dt.date, Decimal] = {}
+    for day, value in points:
+        key = day.replace(day=1)
+        months[key] = months.get(key, ZERO) + value
+    return months

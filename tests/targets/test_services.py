@@ -1,0 +1,102 @@
+"""Quota services: versioned all-or-nothing saves, approval, export, allocation from the org,
+and check-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from attain.core.models import AuditEntry
+from attain.core.periods import DEFAULT_CALENDAR
+from attain.org.models import Employment, Person, Region, Team, TeamMembership
+from attain.targets import services
+from attain.targets.allocation import AllocationError
+from attain.targets.models import CheckIn, Quota, QuotaStatus
+
+pytestmark = pytest.mark.django_db
+
+Q1 = DEFAULT_CALENDAR.parse("FY2026-Q1")
+
+
+@pytest.fixture
+def team() -> Team:
+    """Team T1 in region EMEA: Ann full time since 2020, Bob hired 1 Jan 2026, Cy half time."""
+    region = Region.objects.create(code="EMEA", name="EMEA")
+    team = Team.objects.create(code="T1", name="Team one", region=region)
+    for employee_id, name, hired, fte in (("E1", "Ann", dt.date(2020, 1, 1), "1"),
+                                          ("E2", "Bob", dt.date(2026, 1, 1), "1"),
+                                          ("E3", "Cy", dt.date(2025, 1, 1), "0.5")):
+        person = Person.objects.create(employee_id=employee_id, name=name,
+                                       email=f"{name.lower()}@example.com", role="rep",
+                                       access_role="rep", hire_date=hired, region=region)
+        Employment.objects.create(person=person, role="rep", fte=Decimal(fte), valid_from=hired)
+        TeamMembership.objects.create(person=person, team=team, valid_from=hired)
+    return team
+
+
+def test_saving_a_quota_twice_makes_a_new_draft_version_and_audits_both(team: Team) -> None:
+    row = services.QuotaRow("bookings", "person:E1", "FY2026-Q1", "30,000.00")
+    [first] = services.save_quotas([row])
+    [second] = services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-q1",
+                                                       Decimal("32000"))])
+    assert (first.version, second.version) == (1, 2)
+    assert second.status == QuotaStatus.DRAFT and second.amount == Decimal("32000")
+    assert AuditEntry.objects.filter(object_type="targets.Quota").count() == 2
+    # Nothing approved yet: the current approved quotas are none; approving v2 makes it so.
+    assert services.current_quotas(period="FY2026-Q1") == []
+    assert services.approve_quotas(quota_ids=[second.id]) == 1
+    assert [q.amount for q in services.current_quotas(period="FY2026-Q1")] == [Decimal(32000)]
+    assert services.quota_rows(owner="person:E1") == [
+        services.QuotaRow("bookings", "person:E1", "FY2026-Q1", Decimal("32000.00"), "USD")]
+
+
+def test_bad_rows_are_all_reported_with_row_and_column_and_nothing_is_saved(team: Team) -> None:
+    rows = [
+        services.QuotaRow("bookings", "person:E1", "FY2026-Q1", "100", row=2),
+        services.QuotaRow("bookings", "person:E9", "FY2026-Q5", "-5", row=3),
+        services.QuotaRow("bookings", "team:T1", "FY2026-Q1", "1.005", currency="dollars",
+                          row=4),
+        services.QuotaRow("bookings", "person:E1", "FY2026-Q1", "200", row=5),
+    ]
+    with pytest.raises(services.QuotaRowsError) as caught:
+        services.save_quotas(rows)
+    found = [(error.row, error.column) for error in caught.value.errors]
+    assert found == [(3, "owner"), (3, "period"), (3, "amount"), (4, "amount"),
+                     (4, "currency"), (5, "period")]
+    assert "no person has employee id 'E9'" in str(caught.value)
+    assert "repeats row 2" in str(caught.value)
+    assert Quota.objects.count() == 0
+
+
+def test_a_team_quota_is_allocated_over_members_by_ramp_and_working_time(team: Team) -> None:
+    # Same numbers as the pure test: 90,000 over Q1 for Ann (full), Bob (hired 1 Jan,
+    # 25/50/75 ramp) and Cy (half time): 45,476.19 / 21,785.71 / 22,738.10.
+    result = services.allocate_quota(parent="team:T1", amount=Decimal(90000), period=Q1)
+    assert result.amounts() == {"person:E1": Decimal("45476.19"),
+                                "person:E2": Decimal("21785.71"),
+                                "person:E3": Decimal("22738.10")}
+    saved = services.save_allocation(result, metric="bookings", approve=True)
+    assert sum(quota.amount for quota in saved) == Decimal(90000)
+    assert services.children_of("region:EMEA", Q1.start) == ["team:T1"]
+
+
+def test_historical_allocation_needs_a_value_for_every_child(team: Team) -> None:
+    with pytest.raises(AllocationError, match="needs a value for person:E3"):
+        services.allocate_quota(parent="team:T1", amount=Decimal(100), period=Q1,
+                                method="historical",
+                                values={"person:E1": Decimal(1), "person:E2": Decimal(1)})
+
+
+def test_a_check_in_records_comment_and_confidence(team: Team) -> None:
+    [quota] = services.save_quotas([services.QuotaRow("bookings", "person:E1", "FY2026-Q1",
+                                                      "100")])
+    author = Person.objects.get(employee_id="E1")
+    check_in = services.record_check_in(quota=quota, author=author, day=dt.date(2026, 2, 1),
+                                        comment="Two deals slipped to March", confidence=70)
+    assert CheckIn.objects.get().comment == "Two deals slipped to March"
+    assert check_in.confidence == 70
+    with pytest.raises(ValueError, match="confidence is 0-100"):
+        services.record_check_in(quota=quota, author=author, day=dt.date(2026, 2, 1),
+                                 comment="x", confidence=140)
