@@ -61,14 +61,14 @@ __all__ = ["GRAINS", "Metric", "MetricError", "Part", "catalog", "get"]
 
 def catalog() -> list[Metric]:
     """Every metric, in catalog order."""
-    from attain.metrics.catalog import METRICS
+    from attain.metrics.definitions import METRICS
 
     return list(METRICS)
 
 
 def get(name: str) -> Metric:
     """The metric called ``name``; :class:`MetricError` lists the known names otherwise."""
-    from attain.metrics.catalog import METRICS_BY_NAME
+    from attain.metrics.definitions import METRICS_BY_NAME
 
     try:
         return METRICS_BY_NAME[name]

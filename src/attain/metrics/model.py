@@ -108,6 +108,9 @@ class Metric:
     """Decimal places of the value (money 2, ratios 6)."""
     empty_reason: str = "no data in the period"
     """Why the value is empty when the denominator is zero or missing."""
+    positive_denominator: bool = False
+    """The value is empty (with ``empty_reason``) unless the denominator is above zero:
+    coverage of a quota already met, or growth from a negative base, means nothing."""
     grains: tuple[Grain, ...] = GRAINS
     """Grains the metric can be asked at (quota-based metrics have no day or week)."""
     extra_dimensions: tuple[str, ...] = field(default=())

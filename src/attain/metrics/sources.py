@@ -86,13 +86,22 @@ def transactions(ctx: Context) -> ir.Table:
     tx = ctx.table("transactions")
     tx = tx.filter(tx.booked_on >= ctx.first, tx.booked_on <= ctx.last)
     tx = tx.select(
-        "transaction_id", "opportunity_id", "account_id", "product_id", "deal_type", "kind",
-        "currency", "booked_on", "amount", "cost", person_id="owner_id",
+        "transaction_id", "order_id", "opportunity_id", "account_id", "product_id",
+        "deal_type", "kind", "currency", "booked_on", "amount", "cost", person_id="owner_id",
         list_amount=(tx.quantity * tx.unit_price).round(2).cast(MONEY),
     )
     tx = to_reporting(ctx, tx, {"amount": "amount", "cost": "cost",
                                 "list_amount": "list_amount"}, "booked_on")
     return tx.mutate(at=tx.booked_on)
+
+
+def campaign_revenue(ctx: Context) -> ir.Table:
+    """Order lines (net of reversals) of deals a campaign sourced, by booking date."""
+    tx = transactions(ctx)
+    opp = ctx.table("opportunities")
+    opp = opp.filter(opp.campaign_id.notnull()).select(
+        c_opp="opportunity_id", campaign_id="campaign_id", lead_source="lead_source")
+    return tx.join(opp, tx.opportunity_id == opp.c_opp).drop("c_opp")
 
 
 def invoices(ctx: Context) -> ir.Table:
@@ -271,6 +280,7 @@ def quota_attainment(ctx: Context) -> ir.Table:
 SOURCES: dict[str, Callable[[Context], ir.Table]] = {
     "transactions": transactions,
     "invoices": invoices,
+    "campaign_revenue": campaign_revenue,
     "closed_deals": closed_deals,
     "created_deals": created_deals,
     "open_pipeline": open_pipeline,
@@ -294,6 +304,8 @@ KEYS: dict[str, frozenset[str]] = {
                                "deal_type"}),
     "invoices": frozenset({"person_id", "account_id", "product_id", "opportunity_id",
                            "deal_type"}),
+    "campaign_revenue": frozenset({"person_id", "account_id", "product_id", "opportunity_id",
+                                   "deal_type", "lead_source", "campaign_id"}),
     "closed_deals": frozenset({"person_id", "account_id", "product_id", "opportunity_id",
                                "deal_type", "lead_source", "campaign_id"}),
     "created_deals": frozenset({"person_id", "account_id", "product_id", "opportunity_id",
