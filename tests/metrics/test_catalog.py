@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from attain import metrics
-from attain.metrics import dimensions
 from tests.demo_company import load_small_demo
 
 pytestmark = pytest.mark.django_db
