@@ -170,7 +170,8 @@ def explain(row: dict[str, Any], *, account_name: str | None = None) -> str:
     return f"{text}: {amount}"
 
 
-def _run_for(period: Period) -> tuple[str, PayRun | None]:
+def run_for(period: Period) -> tuple[str, PayRun | None]:
+    """The engine run a period's statements read, and its pay run if it has one."""
     pay_run = PayRun.objects.filter(period=period.label).first()
     if pay_run is not None and pay_run.calculation_run_id:
         return pay_run.calculation_run_id, pay_run
@@ -207,7 +208,7 @@ def statements(*, viewer: Any, period: str | Period, employee_ids: Iterable[str]
     """The statements of ``employee_ids`` (default: everyone ``viewer`` may see who has
     lines or a payout), built from one query of the lines."""
     the_period = parse_period(period)
-    run_id, pay_run = _run_for(the_period)
+    run_id, pay_run = run_for(the_period)
     visible = (None if viewer is OPERATOR
                else access.visible_people(viewer, the_period.end))
     wanted: set[str] | None = None
