@@ -101,29 +101,58 @@ def series(metric: str, owner: str, period: Period, as_of: dt.date, *,
            filters: Mapping[str, Any] | None = None, warehouse: Any = None,
            calendar: FiscalCalendar = DEFAULT_CALENDAR) -> list[tuple[dt.date, Decimal]]:
     """The series :func:`attain.targets.monitoring.assess` reads, up to ``as_of``."""
+    return batch_series(metric, [owner], period, as_of, filters=filters, warehouse=warehouse,
+                        calendar=calendar)[owner]
+
+
+def batch_series(metric: str, owners: Sequence[str], period: Period, as_of: dt.date, *,
+                 filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+                 calendar: FiscalCalendar = DEFAULT_CALENDAR
+                 ) -> dict[str, list[tuple[dt.date, Decimal]]]:
+    """:func:`series` for many owners, with one catalog query per kind of owner."""
     end = min(as_of, period.end)
     if end < period.start:
-        return []
-    return _series(metric, owner, period.start, end, filters=filters, warehouse=warehouse,
-                   calendar=calendar)
+        return {owner: [] for owner in owners}
+    return _batch(metric, owners, period.start, end, filters=filters, warehouse=warehouse,
+                  calendar=calendar)
 
 
-def _series(metric: str, owner: str, start: dt.date, end: dt.date, *,
-            filters: Mapping[str, Any] | None, warehouse: Any,
-            calendar: FiscalCalendar) -> list[tuple[dt.date, Decimal]]:
+def _batch(metric: str, owners: Sequence[str], start: dt.date, end: dt.date, *,
+           filters: Mapping[str, Any] | None, warehouse: Any,
+           calendar: FiscalCalendar) -> dict[str, list[tuple[dt.date, Decimal]]]:
     from attain import metrics
 
-    found = metrics.get(catalog_name(metric))
-    shape = _shape(found)
-    where = {**(filters or {}), **owner_filters(owner)}
     try:
-        grain: Literal["month", "day"] = "month" if shape == "level" else "day"
-        table = found.query(grain=grain, start=start, end=end, filters=where,
-                            warehouse=warehouse, calendar=calendar)
-        rows = table.to_pyarrow().to_pylist()
+        found = metrics.get(catalog_name(metric))
     except metrics.MetricError as error:
         raise ActualsError(str(error)) from None
-    rows.sort(key=lambda row: row["period_start"])
+    shape = _shape(found)
+    grain: Literal["month", "day"] = "month" if shape == "level" else "day"
+    by_kind: dict[str, list[str]] = {}
+    for owner in owners:
+        kind = owner.partition(":")[0]
+        key = next(iter(owner_filters(owner).values()), "")
+        by_kind.setdefault(kind, []).append(key)
+    result: dict[str, list[tuple[dt.date, Decimal]]] = {}
+    for kind, keys in by_kind.items():
+        by = [] if kind == "company" else [kind]
+        where = dict(filters or {})
+        if by:
+            where[kind] = keys if len(keys) > 1 else keys[0]
+        try:
+            rows = found.query(by=by, grain=grain, start=start, end=end, filters=where,
+                               warehouse=warehouse, calendar=calendar).to_pyarrow().to_pylist()
+        except metrics.MetricError as error:
+            raise ActualsError(str(error)) from None
+        rows.sort(key=lambda row: row["period_start"])
+        for key in keys:
+            mine = [row for row in rows if not by or str(row[kind]) == key]
+            result["company" if not by else f"{kind}:{key}"] = _shaped(mine, shape, found, end)
+    return result
+
+
+def _shaped(rows: list[dict[str, Any]], shape: Shape, metric: Any,
+            end: dt.date) -> list[tuple[dt.date, Decimal]]:
     if shape == "additive":
         return [(row["period_start"], row["value"]) for row in rows if row["value"] is not None]
     if shape == "level":
@@ -135,7 +164,7 @@ def _series(metric: str, owner: str, start: dt.date, end: dt.date, *,
         numerator += row["numerator"] or ZERO
         denominator += row["denominator"] or ZERO
         if denominator:
-            out.append((row["period_start"], _ratio(numerator, denominator, found)))
+            out.append((row["period_start"], _ratio(numerator, denominator, metric)))
     return out
 
 
@@ -146,18 +175,22 @@ def _ratio(numerator: Decimal, denominator: Decimal, metric: Any) -> Decimal:
         return value.quantize(Decimal(1).scaleb(-metric.places), rounding=ROUNDING)
 
 
-def value_over(metric: str, owner: str, start: dt.date, end: dt.date, *,
-               filters: Mapping[str, Any] | None = None, warehouse: Any = None,
-               calendar: FiscalCalendar = DEFAULT_CALENDAR) -> Decimal | None:
-    """The metric for ``owner`` over ``start``..``end`` (a sum, a ratio to date, or the last
-    level); None when there is nothing."""
-    points = _series(metric, owner, start, end, filters=filters, warehouse=warehouse,
-                     calendar=calendar)
-    if not points:
-        return None
-    if facts(metric).accumulates:
-        return sum((value for _, value in points), ZERO)
-    return points[-1][1]
+def values_over(metric: str, owners: Sequence[str], start: dt.date, end: dt.date, *,
+                filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+                calendar: FiscalCalendar = DEFAULT_CALENDAR) -> dict[str, Decimal | None]:
+    """The metric for each owner over ``start``..``end``: a sum, a ratio to date, or the last
+    level; None when there is nothing."""
+    accumulates = facts(metric).accumulates
+    out: dict[str, Decimal | None] = {}
+    for owner, points in _batch(metric, owners, start, end, filters=filters,
+                                warehouse=warehouse, calendar=calendar).items():
+        if not points:
+            out[owner] = None
+        elif accumulates:
+            out[owner] = sum((value for _, value in points), ZERO)
+        else:
+            out[owner] = points[-1][1]
+    return out
 
 
 def past_changes(metric: str, owner: str, before: dt.date, grain: Literal["month", "quarter"],

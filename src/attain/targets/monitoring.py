@@ -313,9 +313,13 @@ def _percent(fraction: Decimal) -> str:
 
 @dataclass(frozen=True, slots=True)
 class StatusPoint:
+    """The status on one review day and the numbers it was read from."""
+
     day: dt.date
     status: Status
     pace_attainment: Decimal
+    actual: Decimal
+    expected: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,9 +351,9 @@ def status_history(spec: TargetSpec, series: Sequence[tuple[dt.date, Decimal]],
     """The status on each of ``days``, as it would have been read that day."""
     points = []
     for day in days:
-        pace = attainment(actual_to_date(spec, day, series), expected_to_date(spec, day),
-                          spec.direction)
-        points.append(StatusPoint(day, status_for(pace), pace))
+        actual, expected = actual_to_date(spec, day, series), expected_to_date(spec, day)
+        pace = attainment(actual, expected, spec.direction)
+        points.append(StatusPoint(day, status_for(pace), pace, actual, expected))
     return points
 
 

@@ -12,16 +12,22 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 
 from attain.core import audit
 from attain.core.money import CENT, ZERO, D, round_money
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period, PeriodError
+from attain.core.periods import (
+    DEFAULT_CALENDAR,
+    FiscalCalendar,
+    Period,
+    PeriodError,
+    PeriodKind,
+)
 from attain.org.models import Employment, Person, Region, Team, TeamMembership
-from attain.targets import allocation
-from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus
+from attain.targets import actuals, alerts, allocation, goals, monitoring, smart
+from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus, StatusRecord
 from attain.warehouse.demo import DemoQuota
 
 
@@ -377,3 +383,272 @@ def record_check_in(*, goal: Goal | None = None, quota: Quota | None = None,
                                       status=status)
     audit.record(actor=user, action="check_in", obj=check_in, after=audit.snapshot(check_in))
     return check_in
+
+
+# --- monitoring: status, history, alerts -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """One target (a quota, or one period of a goal) as monitoring sees it on a day."""
+
+    kind: str
+    """quota or goal."""
+    target_id: int
+    label: str
+    owner: str
+    assessment: monitoring.Assessment
+    history: tuple[monitoring.StatusPoint, ...]
+    alerts: tuple[alerts.Alert, ...]
+    """One per status change, oldest first; likely causes on those that got worse."""
+
+
+def quota_spec(quota: Quota) -> monitoring.TargetSpec:
+    """What monitoring watches for a quota (direction from the metric catalog)."""
+    found = actuals.facts(quota.metric)
+    period = DEFAULT_CALENDAR.parse(quota.period)
+    return monitoring.TargetSpec(quota.metric, period, quota.amount, direction=found.direction,
+                                 accumulates=found.accumulates, owner=owner_of(quota))
+
+
+def goal_specs(goal: Goal) -> list[monitoring.TargetSpec]:
+    """What monitoring watches for a saved goal: its time frame, or each month/quarter."""
+    frame = (DEFAULT_CALENDAR.custom(goal.period_start, goal.period_end)
+             if goal.per == "" else None)
+    if frame is None:
+        whole = DEFAULT_CALENDAR.custom(goal.period_start, goal.period_end)
+        periods = whole.months() if goal.per == "month" else whole.quarters()
+    else:
+        periods = [_named_period(goal.period_start, goal.period_end)]
+    direction: monitoring.Direction = "lower" if goal.direction == "lower" else "higher"
+    return [monitoring.TargetSpec(goal.metric, period, goal.target_value, direction=direction,
+                                  accumulates=goal.accumulates,
+                                  baseline=None if goal.accumulates else goal.baseline_value,
+                                  owner=owner_of(goal))
+            for period in periods]
+
+
+def _named_period(start: dt.date, end: dt.date) -> Period:
+    """The calendar's named period for start..end when there is one (FY2026-Q1), else custom."""
+    kinds: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
+    for kind in kinds:
+        candidate = DEFAULT_CALENDAR.period_containing(start, kind)
+        if (candidate.start, candidate.end) == (start, end):
+            return candidate
+    return DEFAULT_CALENDAR.custom(start, end)
+
+
+def driver_readings(metric: str, owners: Sequence[str], period: Period, as_of: dt.date, *,
+                    filters: Mapping[str, Any] | None = None, warehouse: Any = None
+                    ) -> dict[str, dict[str, alerts.Reading]]:
+    """Each owner's drivers of ``metric`` (the metric tree) from the period's start to
+    ``as_of``, against the same stretch of the period before."""
+    end = min(as_of, period.end)
+    prior = period.prior()
+    prior_end = min(prior.start + (end - period.start), prior.end)
+    readings: dict[str, dict[str, alerts.Reading]] = {owner: {} for owner in owners}
+    for driver in alerts.METRIC_TREE.get(actuals.catalog_name(metric), ()):
+        try:
+            current = actuals.values_over(driver.metric, owners, period.start, end,
+                                          filters=filters, warehouse=warehouse)
+            before = actuals.values_over(driver.metric, owners, prior.start, prior_end,
+                                         filters=filters, warehouse=warehouse)
+        except (actuals.ActualsError, ValueError):
+            continue  # a driver the catalog cannot cut this way is no evidence either way
+        for owner in owners:
+            readings[owner][driver.metric] = alerts.Reading(current.get(owner),
+                                                            before.get(owner))
+    return readings
+
+
+def monitor(specs: Sequence[tuple[str, int, str, monitoring.TargetSpec]], as_of: dt.date, *,
+            filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+            review_every: int = 7) -> list[TargetStatus]:
+    """Assess targets (kind, id, label, spec) on ``as_of``: actuals fetched once per metric
+    and period for all owners, status on each review day, an alert per change."""
+    groups: dict[tuple[str, Period], list[tuple[str, int, str, monitoring.TargetSpec]]] = {}
+    for item in specs:
+        groups.setdefault((item[3].metric, item[3].period), []).append(item)
+    out = []
+    for (metric, period), items in groups.items():
+        owners = sorted({spec.owner for *_, spec in items})
+        series = actuals.batch_series(metric, owners, period, as_of, filters=filters,
+                                      warehouse=warehouse)
+        readings = driver_readings(metric, owners, period, as_of, filters=filters,
+                                   warehouse=warehouse)
+        days = monitoring.review_days(period, as_of, review_every) if as_of >= period.start \
+            else []
+        for kind, target_id, label, spec in items:
+            points = series[spec.owner]
+            changes = monitoring.status_changes(spec, points, days)
+            out.append(TargetStatus(
+                kind, target_id, label, spec.owner, monitoring.assess(spec, as_of, points),
+                tuple(monitoring.status_history(spec, points, days)),
+                tuple(alerts.alert_for(change, readings[spec.owner]) for change in changes)))
+    return out
+
+
+def target_status(*, as_of: dt.date, owner: str | None = None, period: str | None = None,
+                  warehouse: Any = None, record: bool = False) -> list[TargetStatus]:
+    """Every current quota and active goal for the period (default: quarters and goals that
+    contain ``as_of``), optionally for one owner, monitored on ``as_of``. With ``record``,
+    the status history and alerts are written to StatusRecord."""
+    specs: list[tuple[str, int, str, monitoring.TargetSpec]] = []
+    chosen = DEFAULT_CALENDAR.parse(period) if period else None
+    quotas = current_quotas(period=chosen.label if chosen else None, owner=owner)
+    for quota in quotas:
+        if chosen is None and not quota.period_start <= as_of <= quota.period_end:
+            continue
+        spec = quota_spec(quota)
+        specs.append(("quota", quota.id, f"quota {quota.metric} {quota.period}", spec))
+    goals = Goal.objects.select_related("person", "team", "region")
+    if owner:
+        goals = goals.filter(**resolve_owner(owner).fields())
+    for goal in goals:
+        for spec in goal_specs(goal):
+            inside = (spec.period.start <= chosen.end and chosen.start <= spec.period.end
+                      if chosen else spec.period.start <= as_of <= spec.period.end)
+            if inside:
+                specs.append(("goal", goal.id, f"goal {goal.key} {spec.period.label}", spec))
+    statuses = monitor(specs, as_of, warehouse=warehouse)
+    if record:
+        record_statuses(statuses)
+    return statuses
+
+
+@transaction.atomic
+def record_statuses(statuses: Iterable[TargetStatus]) -> int:
+    """Write each target's status history (replacing what was recorded for its period) with
+    the alert raised on each change; returns the rows written."""
+    written = 0
+    for status in statuses:
+        link = {"goal_id": status.target_id} if status.kind == "goal" else {
+            "quota_id": status.target_id}
+        label = status.assessment.spec.period.label
+        StatusRecord.objects.filter(period=label, **link).delete()
+        by_day = {alert.change.day: alert for alert in status.alerts}
+        previous = ""
+        for point in status.history:
+            alert = by_day.get(point.day)
+            StatusRecord.objects.create(
+                period=label, day=point.day, status=point.status, previous=previous,
+                actual=point.actual, expected=point.expected,
+                pace_attainment=point.pace_attainment,
+                reason=alert.change.assessment.reason if alert else "",
+                alert=_alert_json(alert) if alert else None, **link)
+            previous = point.status
+            written += 1
+    return written
+
+
+def _alert_json(alert: alerts.Alert) -> dict[str, Any]:
+    return {"message": alert.message, "worsened": alert.worsened,
+            "causes": [{"driver": cause.driver.metric, "current": str(cause.current),
+                        "baseline": None if cause.baseline is None else str(cause.baseline),
+                        "change_ratio": None if cause.change_ratio is None
+                        else str(cause.change_ratio),
+                        "why": cause.why, "action": cause.action} for cause in alert.causes]}
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+
+class GoalRejected(ValueError):
+    """A goal that fails a SMART criterion; the report says which and why."""
+
+    def __init__(self, report: smart.SmartReport) -> None:
+        self.report = report
+        failed = [str(verdict) for verdict in report.verdicts if verdict.outcome == "fail"]
+        super().__init__("the goal is not SMART yet:\n  " + "\n  ".join(failed))
+
+
+def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = None,
+                    warehouse: Any = None) -> smart.Evidence:
+    """What the catalog, the app database and the warehouse say about a goal."""
+    parent_found = (Goal.objects.filter(key=document.parent).exists()
+                    if document.parent else None)
+    metric = document.metric if isinstance(document.metric, str) else None
+    owner = document.owner if isinstance(document.owner, str) else None
+    try:
+        known: tuple[str, ...] | None = actuals.known_metrics()
+    except ImportError:
+        known = None
+    owner_found = True
+    if owner is not None:
+        try:
+            resolve_owner(owner)
+        except ValueError:
+            owner_found = False
+    if metric is None or owner is None or known is None or metric not in known \
+            or not owner_found:
+        return smart.Evidence(known_metrics=known, owner_found=owner_found,
+                              parent_found=parent_found, today=today)
+    found = actuals.facts(metric)
+    evidence = smart.Evidence(known_metrics=known, dimensions=found.dimensions,
+                              direction=found.direction, accumulates=found.accumulates,
+                              parent_found=parent_found, today=today)
+    frame = document.time_frame()
+    baseline_period = document.baseline_period()
+    if frame is None or baseline_period is None:
+        return evidence
+    if any(key not in found.dimensions for key in document.filters):
+        return evidence
+    baseline = actuals.values_over(metric, [owner], baseline_period.start, baseline_period.end,
+                                   filters=document.filters, warehouse=warehouse)[owner]
+    if baseline is not None and document.per and found.accumulates:
+        months = len(baseline_period.months()) if document.per == "month" \
+            else len(baseline_period.quarters())
+        baseline = round_money(baseline / months)
+    grain: Literal["month", "quarter"] = "month" if document.per == "month" or \
+        frame.days <= 31 else "quarter"
+    changes, points = actuals.past_changes(metric, owner, frame.start, grain,
+                                           filters=document.filters, warehouse=warehouse)
+    return smart.Evidence(
+        known_metrics=known, dimensions=found.dimensions, direction=found.direction,
+        accumulates=found.accumulates, data_points=points, baseline_value=baseline,
+        past_changes=tuple(changes), parent_found=parent_found, today=today)
+
+
+def check_goal(text: str, *, source: str = "goal", today: dt.date | None = None,
+               warehouse: Any = None) -> smart.SmartReport:
+    """Parse a goal document (GoalErrors at line and column) and give its SMART verdicts."""
+    document = goals.load_goal(text, source=source)
+    return smart.check(document, gather_evidence(document, today=today, warehouse=warehouse))
+
+
+@transaction.atomic
+def save_goal(text: str, *, user: object = None, today: dt.date | None = None,
+              warehouse: Any = None) -> Goal:
+    """Check a goal and save it (a new goal, or the same key updated), audited; refuses a
+    goal that fails a SMART criterion (:class:`GoalRejected`)."""
+    document = goals.load_goal(text)
+    evidence = gather_evidence(document, today=today, warehouse=warehouse)
+    report = smart.check(document, evidence)
+    frame = document.time_frame()
+    if not report.passed or report.target is None or frame is None:
+        raise GoalRejected(report)
+    assert isinstance(document.metric, str) and isinstance(document.owner, str)
+    owner = resolve_owner(document.owner)
+    existing = Goal.objects.filter(key=document.goal).first()
+    before = audit.snapshot(existing) if existing else None
+    goal = existing or Goal(key=document.goal)
+    goal.title = document.title
+    goal.document = text
+    goal.metric = document.metric
+    goal.owner_type, goal.person, goal.team, goal.region = (owner.kind, owner.person,
+                                                            owner.team, owner.region)
+    goal.filters = document.filters
+    goal.period_start, goal.period_end = frame.start, frame.end
+    goal.per = document.per or ""
+    goal.target_value = report.target
+    goal.baseline_value = report.baseline
+    goal.direction = evidence.direction
+    goal.accumulates = evidence.accumulates
+    goal.parent = Goal.objects.filter(key=document.parent).first() if document.parent else None
+    goal.objective = document.objective
+    goal.reason = document.reason
+    goal.check_in_cadence = document.check_ins or ""
+    goal.save()
+    audit.record(actor=user, action="update" if existing else "create", obj=goal,
+                 before=before, after=audit.snapshot(goal))
+    return goal

@@ -1,0 +1,118 @@
+"""``attain quotas allocate``: split a parent's quota over its children, to the cent."""
+
+from __future__ import annotations
+
+import csv
+import json
+from argparse import ArgumentParser
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, cast
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.table import Table
+
+from attain.core.money import D
+from attain.core.periods import DEFAULT_CALENDAR, PeriodError
+from attain.targets import services
+from attain.targets.allocation import METHODS, AllocationError, SeasonalityProfile
+from attain.targets.management.commands._output import plain
+
+
+def _numbers(text: str, what: str) -> list[Decimal]:
+    try:
+        return [D(part) for part in text.split(",") if part.strip()]
+    except (TypeError, ValueError):
+        raise CommandError(f"{what}: {text!r} is not a list of numbers like 25,50,75") from None
+
+
+def _values(path: Path) -> dict[str, Decimal]:
+    """owner,value rows (a header row first) from a CSV file; errors name the row."""
+    if not path.exists():
+        raise CommandError(f"no values file {path}")
+    values: dict[str, Decimal] = {}
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or {"owner", "value"} - set(reader.fieldnames):
+            raise CommandError(f"{path.name}: the header must name the columns owner,value")
+        for number, row in enumerate(reader, start=2):
+            try:
+                values[row["owner"].strip()] = D(row["value"])
+            except (TypeError, ValueError) as error:
+                raise CommandError(f"{path.name}, row {number}, column value: {error}") from None
+    return values
+
+
+class Command(BaseCommand):
+    help = "Allocate a parent's quota to its children (equal, historical, potential, manual)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", choices=["allocate"], help="allocate: split a quota")
+        parser.add_argument("--parent", required=True,
+                            help="company, region:CODE or team:CODE (children from the org)")
+        parser.add_argument("--amount", required=True, help="the parent's quota, e.g. 900000")
+        parser.add_argument("--period", required=True, help="e.g. FY2026-Q1")
+        parser.add_argument("--metric", default="bookings")
+        parser.add_argument("--method", choices=METHODS, default="equal")
+        parser.add_argument("--values", type=Path,
+                            help="CSV owner,value: history, potential or manual amounts")
+        parser.add_argument("--seasonality", default="flat",
+                            help="flat, or twelve monthly weights from January: 1,1,2,…")
+        parser.add_argument("--ramp", default="25,50,75",
+                            help="percent carried in a new hire's first months (default "
+                                 "25,50,75)")
+        parser.add_argument("--save", action="store_true", help="save the children's quotas")
+        parser.add_argument("--approve", action="store_true", help="save them approved")
+        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            period = DEFAULT_CALENDAR.parse(options["period"])
+            amount = D(options["amount"])
+        except (PeriodError, TypeError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        ramp = tuple(value / 100 for value in _numbers(options["ramp"], "--ramp"))
+        profile = None
+        if options["seasonality"] != "flat":
+            weights = _numbers(options["seasonality"], "--seasonality")
+            try:
+                profile = SeasonalityProfile(tuple(weights))
+            except AllocationError as error:
+                raise CommandError(f"--seasonality: {error}") from None
+        values = _values(options["values"]) if options["values"] else None
+        try:
+            result = services.allocate_quota(parent=options["parent"], amount=amount,
+                                             period=period, method=options["method"],
+                                             values=values, seasonality=profile, ramp=ramp)
+            saved = services.save_allocation(result, metric=options["metric"],
+                                             approve=options["approve"]) \
+                if options["save"] or options["approve"] else []
+        except (AllocationError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps({
+                "parent": options["parent"], "period": period.label, "amount": plain(amount),
+                "method": result.method,
+                "children": [{"owner": child.key, "amount": plain(child.amount),
+                              "by_month": {month.label: plain(part)
+                                           for month, part in child.by_month}}
+                             for child in result.children],
+                "check": plain(result.check), "saved": len(saved)}, indent=2))
+            return
+        table = Table(title=f"{options['parent']} {period.label}: {plain(amount)} by "
+                            f"{result.method}")
+        table.add_column("owner")
+        months = [month for month, _ in result.children[0].by_month]
+        for month in months:
+            table.add_column(month.label, justify="right")
+        table.add_column("total", justify="right")
+        for child in result.children:
+            table.add_row(child.key, *(plain(part) for _, part in child.by_month),
+                          plain(child.amount))
+        Console(file=cast("IO[str]", self.stdout), width=200).print(table)
+        flag = "GAP " if result.check.flagged else ""
+        self.stdout.write(f"{flag}bottom-up check: {result.check.message}")
+        if saved:
+            self.stdout.write(f"saved {len(saved)} quotas "
+                              f"({'approved' if options['approve'] else 'draft'})")
