@@ -9,9 +9,10 @@ URLs (``ATTAIN_WAREHOUSE_URL``):
 - ``postgres://user:password@host:port/database[?schema=name]``;
 - ``spark://local[2]`` or ``sc://host:port`` for Spark Connect (later; not yet supported).
 
-DuckDB allows one writing process per file. Readers and writers in this process share
-one connection per URL; across processes, :func:`writing` takes an exclusive file lock
-beside the DuckDB file and waits for it with a clear message, so no user meets a lock error.
+DuckDB allows one writing process per file. Threads of this process each get their own
+cursor of one shared database per URL; across processes, :func:`writing` takes an
+exclusive file lock beside the DuckDB file and waits for it with a clear message, so no
+user meets a lock error.
 """
 
 from __future__ import annotations
@@ -92,12 +93,16 @@ def parse_url(url: str) -> WarehouseURL:
     )
 
 
-_connections: dict[str, BaseBackend] = {}
+_connections: dict[tuple[str, int], BaseBackend] = {}
 _connections_lock = threading.RLock()
 
 
-def _open(spec: WarehouseURL) -> BaseBackend:
+def _open(spec: WarehouseURL, sibling: BaseBackend | None = None) -> BaseBackend:
+    """A new backend for ``spec``; for DuckDB, a cursor of ``sibling``'s database when one is
+    open in this process (DuckDB allows one process per file, and many cursors in it)."""
     if spec.backend == "duckdb":
+        if sibling is not None:
+            return ibis.duckdb.from_connection(sibling.con.cursor())
         if spec.is_duckdb_file:
             Path(spec.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -123,21 +128,31 @@ def _open(spec: WarehouseURL) -> BaseBackend:
 
 
 def connect(url: str | None = None) -> BaseBackend:
-    """The Ibis backend for ``url`` (default: the configured warehouse), shared per process."""
+    """The Ibis backend for ``url`` (default: the configured warehouse) for this thread.
+
+    Each thread gets its own connection (a DuckDB connection or a PostgreSQL session may
+    not run two queries at once), kept for the thread's next calls; for DuckDB they are
+    cursors of one database, so the web server's threads and its job worker share the file.
+    """
     url = url or configured_url()
+    key = (url, threading.get_ident())
     with _connections_lock:
-        backend = _connections.get(url)
+        backend = _connections.get(key)
         if backend is None:
-            backend = _open(parse_url(url))
-            _connections[url] = backend
+            spec = parse_url(url)
+            sibling = next((b for (u, _t), b in _connections.items() if u == url), None)
+            backend = _open(spec, sibling if spec.backend == "duckdb" else None)
+            _connections[key] = backend
         return backend
 
 
 def disconnect(url: str | None = None) -> None:
-    """Close the shared connection for ``url`` (all of them when ``url`` is None)."""
+    """Close the connections for ``url`` in every thread (all of them when ``url`` is None)."""
     with _connections_lock:
-        urls = list(_connections) if url is None else [url or configured_url()]
-        for key in urls:
+        target = None if url is None else (url or configured_url())
+        keys = [key for key in _connections if target is None or key[0] == target]
+        # cursors first, the connection that opened the file last
+        for key in reversed(keys):
             backend = _connections.pop(key, None)
             if backend is not None:
                 backend.disconnect()

@@ -1,0 +1,187 @@
+"""Benchmark: the web app under 50 concurrent users, against its own health check.
+
+    python -m benchmarks.web [--users 50] [--seconds 30] [--keep DIR]
+
+Builds the demo company (``attain demo --no-serve`` in a private var folder; ``--keep DIR``
+reuses one), starts ``attain serve`` on a free port of 127.0.0.1 in its own process, signs
+in N simulated users spread over the demo logins (rep, manager, finance, admin,
+executive), and for a bounded time each user loops over its role's pages: the home page,
+plans, teams, and for those allowed people, runs and the audit log (statements join when
+their pages exist). It prints p50, p95 and p99 latency and requests per second, per page and
+overall, and the same for ``/healthz`` hammered by the same number of users in the same run:
+the floor of the server stack (waitress, Django middleware) on this machine, so the pages'
+own cost reads as the difference. It never fails on time; it fails if any request errs.
+
+Client and server share this 2-core machine, so the client's own Python costs part of the
+figures; the baseline pays the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from benchmarks.common import print_table, run_main, timed
+
+PAGES = {
+    "rep": ["/", "/plans/", "/teams/"],
+    "manager": ["/", "/people/", "/plans/", "/teams/"],
+    "finance": ["/", "/runs/", "/audit/", "/plans/"],
+    "admin": ["/", "/people/", "/runs/", "/plans/ae-plan/"],
+    "executive": ["/", "/runs/", "/people/"],
+}
+PASSWORD = "attain-demo"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Session:
+    port: int
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+        sent = dict(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection = self._connection()
+        started = time.perf_counter()
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        data = response.read()
+        elapsed = time.perf_counter() - started
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, data, elapsed
+
+    def sign_in(self, username: str) -> None:
+        _status, page, _ = self.request("GET", "/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, "no CSRF token on the sign-in page"
+        body = urlencode({"username": username, "password": PASSWORD,
+                          "csrfmiddlewaretoken": token.group(1).decode(), "next": "/"})
+        status, _, _ = self.request("POST", "/login/", body, {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{self.port}/login/"})
+        if status != 302:
+            raise RuntimeError(f"sign-in as {username} answered {status}")
+
+
+def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | None
+          ) -> tuple[dict[str, list[float]], int, float]:
+    """Run ``users`` threads for ``seconds``; ``pages`` None means the health check."""
+    roles = list(PAGES)
+    sessions = []
+    for index in range(users):
+        session = Session(port)
+        if pages is not None:
+            session.sign_in(roles[index % len(roles)])
+        sessions.append((roles[index % len(roles)], session))
+    timings: dict[str, list[float]] = {}
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def user(role: str, session: Session) -> None:
+        paths = pages[role] if pages is not None else ["/healthz"]
+        step = 0
+        while time.perf_counter() < deadline:
+            path = paths[step % len(paths)]
+            step += 1
+            status, _, elapsed = session.request("GET", path)
+            with lock:
+                if status != 200:
+                    errors[0] += 1
+                timings.setdefault(path if pages is None else f"{role} {path}",
+                                   []).append(elapsed)
+
+    threads = [threading.Thread(target=user, args=pair) for pair in sessions]
+    with timed() as wall:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return timings, errors[0], wall.seconds
+
+
+def _row(name: str, samples: list[float], wall: float) -> dict[str, object]:
+    ordered = sorted(samples)
+    cuts = statistics.quantiles(ordered, n=100) if len(ordered) > 1 else ordered * 99
+    return {"what": name, "requests": len(ordered), "req/s": len(ordered) / wall,
+            "p50 ms": cuts[49] * 1000, "p95 ms": cuts[94] * 1000, "p99 ms": cuts[98] * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--keep", type=Path, default=None, help="var folder to build/reuse")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="attain-bench-web-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ATTAIN_VAR_DIR": str(folder)}
+    env.pop("ATTAIN_DATABASE_URL", None)
+    env.pop("ATTAIN_WAREHOUSE_URL", None)
+    env.pop("ATTAIN_TASKS", None)
+    attain = str(Path(sys.executable).with_name("attain"))
+    with timed() as build:
+        subprocess.run([attain, "demo", "--no-serve"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    print(f"demo company ready in {build.seconds:.1f} s ({folder})")
+    port = _free_port()
+    log = (folder / "server.log").open("w")  # a pipe nobody reads would block the server
+    server = subprocess.Popen([attain, "serve", "--addr", f"127.0.0.1:{port}", "--threads", "8"],
+                              env=env, stdout=log, stderr=log)
+    try:
+        for _ in range(200):
+            try:
+                if Session(port).request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start")
+        base, base_errors, base_wall = _load(port, args.users, args.seconds, None)
+        pages, page_errors, page_wall = _load(port, args.users, args.seconds, PAGES)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    everything = [t for samples in pages.values() for t in samples]
+    rows = [_row("baseline: /healthz", base["/healthz"], base_wall),
+            _row("all pages", everything, page_wall)]
+    rows += [_row(name, samples, page_wall) for name, samples in sorted(pages.items())]
+    print_table(f"{args.users} concurrent users for {args.seconds:.0f} s each "
+                "(client and server on this machine)", rows)
+    home = [t for name, samples in pages.items() if name.endswith(" /") for t in samples]
+    print(f"role home pages: p95 {_row('', home, page_wall)['p95 ms']:.0f} ms "
+          f"(target < 200 ms); health check p95 {rows[0]['p95 ms']:.0f} ms")
+    if base_errors or page_errors:
+        sys.exit(f"{base_errors + page_errors} requests failed")
+
+
+if __name__ == "__main__":
+    run_main(main)
