@@ -1,0 +1,88 @@
+"""The estimator: a hypothetical deal's marginal payout and tier, from the engine's own
+calculation for one payee, agreeing with a real run that has the deal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from attain.core.periods import DEFAULT_CALENDAR
+from attain.payouts.errors import PayoutError
+from attain.payouts.estimator import estimate
+from attain.payouts.statements import OPERATOR
+from tests.engine import builders
+from tests.payouts.kit import TIERED, company, inputs_for
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+Q1 = DEFAULT_CALENDAR.parse("2026-Q1")
+DEALS = """
+    transaction_id, owner_id, booked_on, amount
+    T1, rep1, 2026-01-10, 60000
+    T2, rep2, 2026-01-12, 90000
+"""
+
+
+def tiered_inputs() -> object:
+    return inputs_for(TIERED, quotas=(("rep1", "2026-Q1", "100000"),
+                                      ("rep2", "2026-Q1", "100000")))(Q1)
+
+
+def test_a_deal_crossing_quota_is_estimated_tier_by_tier(warehouse: str) -> None:
+    people = company()
+    builders.warehouse(warehouse, transactions=DEALS)
+    found = estimate(viewer=people.rep1, employee_id="rep1", amount="50000",
+                     booked_on=dt.date(2026, 3, 1), product_id="P1",
+                     inputs=tiered_inputs())  # type: ignore[arg-type]
+    # rep1 is at 60,000 of 100,000: 40,000 more at 4% = 1,600.00 reaches quota,
+    # the other 10,000 at 8% = 800.00; marginal payout 2,400.00
+    assert found.marginal_payout == D("2400.00")
+    assert [(line.tier, line.rate, line.amount) for line in found.lines] == [
+        (1, D("0.04"), D("1600.00")), (2, D("0.08"), D("800.00"))]
+    assert (found.earned_before, found.earned_after) == (D("2400.00"), D("4800.00"))
+    assert (found.attainment_before, found.attainment_after) == (D("0.6"), D("1.1"))
+    assert "the 8% tier applied to 10,000.00 USD of it: 800.00 USD" in found.lines[1].text
+
+
+def test_the_estimate_equals_a_real_run_with_the_deal(warehouse: str) -> None:
+    company()
+    builders.warehouse(warehouse, transactions=DEALS)
+    found = estimate(viewer=OPERATOR, employee_id="rep2", amount="25000.50",
+                     booked_on=dt.date(2026, 2, 1), product_id="P1", share="0.7",
+                     inputs=tiered_inputs())  # type: ignore[arg-type]
+    builders.warehouse(warehouse, transactions=DEALS + "T3, rep2, 2026-02-01, 25000.50",
+                       splits="""
+        opportunity_id, person_id, share
+        OPP-T3, rep2, 0.7
+        OPP-T3, rep1, 0.3
+    """)
+    rows = builders.lines(warehouse, tiered_inputs(), "2026-Q1")  # type: ignore[arg-type]
+    with_deal = builders.total(rows, payee_id="rep2")
+    # before: 90,000 × 4% = 3,600.00; the deal credits 17,500.35 to rep2: 10,000 at 4%
+    # = 400.00 and 7,500.35 at 8% = 600.028, so 4,600.03 in all: 1,000.03 more
+    assert with_deal == D("4600.03") == found.earned_after
+    assert found.marginal_payout == D("1000.03")
+
+
+def test_the_estimator_refuses_what_it_cannot_answer(warehouse: str) -> None:
+    people = company()
+    builders.warehouse(warehouse, transactions=DEALS)
+    with pytest.raises(PermissionDenied):
+        estimate(viewer=people.rep2, employee_id="rep1", amount="1000",
+                 booked_on=dt.date(2026, 3, 1), product_id="P1",
+                 inputs=tiered_inputs())  # type: ignore[arg-type]
+    with pytest.raises(PayoutError, match="no product 'P9'"):
+        estimate(viewer=OPERATOR, employee_id="rep1", amount="1000",
+                 booked_on=dt.date(2026, 3, 1), product_id="P9",
+                 inputs=tiered_inputs())  # type: ignore[arg-type]
+    with pytest.raises(PayoutError, match="positive whole number of cents"):
+        estimate(viewer=OPERATOR, employee_id="rep1", amount="-5",
+                 booked_on=dt.date(2026, 3, 1), product_id="P1",
+                 inputs=tiered_inputs())  # type: ignore[arg-type]
+    with pytest.raises(PayoutError, match="on no plan"):
+        estimate(viewer=OPERATOR, employee_id="mgr1", amount="1000",
+                 booked_on=dt.date(2026, 3, 1), product_id="P1",
+                 inputs=tiered_inputs())  # type: ignore[arg-type]
