@@ -7,6 +7,7 @@ A mapping names the kind and, for each of the kind's columns, where its value co
     decimal_comma: false             # true for 1.234,56
     skip_when_empty: [account]       # rows left out (and counted), not errors
     distinct: false                  # true: identical mapped rows count once
+    duplicates: error                # first: keep the first row of each key, skip the rest
     columns:
       opportunity_id: Opportunity ID               # shorthand for {from: ...}
       currency: {value: USD}                       # a constant
@@ -103,13 +104,20 @@ class Mapping(BaseModel):
     decimal_comma: bool = False
     skip_when_empty: list[str] = Field(default_factory=list)
     distinct: bool = False
-    columns: dict[str, str | ColumnRule]
+    duplicates: Literal["error", "first"] = "error"
+    columns: dict[str, ColumnRule]
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        """``name: Source Column`` is short for ``name: {from: Source Column}``."""
+        if isinstance(value, dict):
+            return {key: {"from": _as_text(rule)} if isinstance(rule, str | int) else rule
+                    for key, rule in value.items()}
+        return value
 
     def rule(self, name: str) -> ColumnRule | None:
-        rule = self.columns.get(name)
-        if isinstance(rule, str):
-            return ColumnRule.model_validate({"from": rule})
-        return rule
+        return self.columns.get(name)
 
 
 def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
@@ -147,8 +155,7 @@ def parse_mapping(text: str, *, source: str = "mapping") -> Mapping:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            location = tuple(part for part in item["loc"] if not str(part).startswith(
-                ("str", "ColumnRule")))
+            location = tuple(item["loc"])
             line = _line_of(node, location)
             problems.append(f"{source}, line {line}: {'.'.join(map(str, location))}: "
                             f"{item['msg']}")
@@ -163,14 +170,13 @@ def parse_mapping(text: str, *, source: str = "mapping") -> Mapping:
         if name not in kind.field_names:
             raise MappingError(f"{source}, line {line}: {kind.name} has no column {name!r}; "
                                f"its columns are {', '.join(kind.field_names)}")
-        if isinstance(rule, ColumnRule):
-            given = [part for part in ("source", "value", "template", "formula")
-                     if getattr(rule, part) is not None]
-            if len(given) != 1:
-                raise MappingError(f"{source}, line {line}: column {name} needs exactly one of "
-                                   "from, value, template, formula")
-            if rule.formula is not None:
-                _formula_tokens(rule.formula, f"{source}, line {line}")
+        given = [part for part in ("source", "value", "template", "formula")
+                 if getattr(rule, part) is not None]
+        if len(given) != 1:
+            raise MappingError(f"{source}, line {line}: column {name} needs exactly one of "
+                               "from, value, template, formula")
+        if rule.formula is not None:
+            _formula_tokens(rule.formula, f"{source}, line {line}")
     for name in kind.field_names:
         if kind.field(name).required and name not in mapping.columns:
             raise MappingError(f"{source}, line {_line_of(node, ('columns',))}: the required "
@@ -206,6 +212,7 @@ def _formula_tokens(formula: str, where: str) -> list[tuple[str, str]]:
             break
         match = _TOKEN.match(formula, position)
         if match is None:
+            position += len(formula[position:]) - len(formula[position:].lstrip())
             raise MappingError(f"{where}: formula {formula!r}: unexpected text at character "
                                f"{position + 1} (a formula has {{column}}, numbers, + - * / "
                                "and parentheses)")
@@ -222,7 +229,27 @@ def _formula_tokens(formula: str, where: str) -> list[tuple[str, str]]:
         position = match.end()
     if depth:
         raise MappingError(f"{where}: formula {formula!r}: a ( is not closed")
+    _check_formula_order(tokens, formula, where)
     return tokens
+
+
+def _check_formula_order(tokens: list[tuple[str, str]], formula: str, where: str) -> None:
+    """Operands and operators must alternate: ``{A} * * 2`` or ``{A} {B}`` is refused."""
+    expect_operand = True
+    for position, (token, text) in enumerate(tokens, start=1):
+        if expect_operand:
+            if token in ("column", "number"):
+                expect_operand = False
+            elif text not in ("(", "-"):
+                raise MappingError(f"{where}: formula {formula!r}: {text!r} (item {position}) "
+                                   "where a column or number should be")
+        elif token == "operator" and text != "(":
+            expect_operand = text != ")"
+        else:
+            raise MappingError(f"{where}: formula {formula!r}: {text!r} (item {position}) "
+                               "where an operator should be")
+    if expect_operand:
+        raise MappingError(f"{where}: formula {formula!r}: it ends without a column or number")
 
 
 @dataclass(frozen=True)

@@ -270,9 +270,14 @@ def import_file(
         except duckdb.Error as error:
             return fail([*raw.issues, Issue(display, 0, "", "",
                                             f"the file could not be checked: {error}")])
-        if report.skipped:
-            report.notes.append(f"{report.skipped} rows skipped by the mapping "
-                                f"(empty {', '.join(mapping.skip_when_empty if mapping else [])})")
+        if report.skipped and mapping is not None:
+            rules = [f"empty {', '.join(mapping.skip_when_empty)}"] if mapping.skip_when_empty \
+                else []
+            rules += ["identical rows merged"] if mapping.distinct else []
+            rules += ["later rows with a key already seen"] \
+                if mapping.duplicates == "first" else []
+            report.notes.append(f"{report.skipped} rows left out by the mapping "
+                                f"({'; '.join(rules)})")
         if raw.issues or count:
             all_issues = sorted(raw.issues + issues, key=lambda issue: issue.row)
             report.errors = all_issues[: validate.ERROR_LIMIT]

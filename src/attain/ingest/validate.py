@@ -114,7 +114,8 @@ def _check_columns(check: str, kind: Kind) -> list[str]:
 
 def stage(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, Staging],
           mapping: Mapping | None, header: list[str]) -> int:
-    """Build ``staged`` from ``raw``; return the rows left out by skip rules."""
+    """Build ``staged`` from ``raw``; return the rows left out by skip rules, merged as
+    identical (``distinct``) or dropped as later duplicates (``duplicates: first``)."""
     skip = "false"
     if mapping is not None and mapping.skip_when_empty:
         index = {name: f"c{position}" for position, name in reversed(list(enumerate(header)))}
@@ -142,6 +143,12 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
         con.execute("DROP TABLE staged_all")
     else:
         con.execute("ALTER TABLE staged_all RENAME TO staged")
+    if mapping is not None and mapping.duplicates == "first":
+        keys = ", ".join(q(name) for name in kind.key)
+        con.execute(f"DELETE FROM staged WHERE _row IN (SELECT _row FROM (SELECT _row, "
+                    f"min(_row) OVER (PARTITION BY {keys}) AS first_row FROM staged) "
+                    f"WHERE _row > first_row)")
+        [(kept,)] = con.execute("SELECT count(*) FROM staged").fetchall()
     return int(total) - int(kept)
 
 
