@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Literal
 
+import ibis
 import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
 
@@ -745,12 +746,13 @@ METRICS: tuple[Metric, ...] = (
         parts={"at_quota": Part("quota_attainment", lambda t: t.booked.sum(), per="person_id",
                                 inner=lambda t: {"booked": t.booked.sum(),
                                                  "quota": t.quota.sum()},
-                                then=lambda t: ((t.quota > 0) & (t.booked >= t.quota))
-                                .cast("int64").sum(), places=0),
+                                then=lambda t: ibis.ifelse(
+                                    (t.quota > 0) & (t.booked >= t.quota), 1, 0).sum(),
+                                places=0),
                "with_quota": Part("quota_attainment", lambda t: t.quota.sum(),
                                   per="person_id",
                                   inner=lambda t: {"quota": t.quota.sum()},
-                                  then=lambda t: (t.quota > 0).cast("int64").sum(),
+                                  then=lambda t: ibis.ifelse(t.quota > 0, 1, 0).sum(),
                                   places=0)},
         numerator="at_quota", denominator="with_quota", places=6,
         empty_reason="no rep had a quota in the period", grains=("month", "quarter", "year"),

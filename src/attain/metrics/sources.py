@@ -61,13 +61,19 @@ def to_reporting(ctx: Context, table: ir.Table, amounts: dict[str, str], day: st
     rates = ctx.table("fx_rates")
     rates = rates.filter(rates.to_currency == usd).select(
         r_day="rate_date", r_ccy="from_currency", r_rate="rate")
-    pairs = table.select(p_day=table[day].cast("date"), p_ccy=table[currency]).distinct()
+    # The day as its own column: joining on an expression of the table confuses Ibis's
+    # column resolution (it compared the factors' day with itself).
+    table = table.mutate(fx_day=table[day].cast("date"))
+    pairs = table.select(p_day=table.fx_day, p_ccy=table[currency]).distinct()
     pairs = pairs.filter(pairs.p_ccy != usd)
     candidates = pairs.join(rates, (pairs.p_ccy == rates.r_ccy) & (rates.r_day <= pairs.p_day))
     best = candidates.group_by(["p_day", "p_ccy"]).aggregate(b_day=candidates.r_day.max())
-    factors = best.join(rates, (best.p_ccy == rates.r_ccy) & (best.b_day == rates.r_day)).select(
+    # A second, independent reference to the rates: Ibis reads a self-join of one table
+    # expression ambiguously.
+    again = rates.view()
+    factors = best.join(again, (best.p_ccy == again.r_ccy) & (best.b_day == again.r_day)).select(
         f_day="p_day", f_ccy="p_ccy", f_rate="r_rate")
-    joined = table.left_join(factors, (table[day].cast("date") == factors.f_day)
+    joined = table.left_join(factors, (table.fx_day == factors.f_day)
                              & (table[currency] == factors.f_ccy))
     converted = {
         new: ibis.cases(
@@ -77,7 +83,8 @@ def to_reporting(ctx: Context, table: ir.Table, amounts: dict[str, str], day: st
         )
         for column, new in amounts.items()
     }
-    keep = [name for name in table.columns if name not in amounts.values()]
+    keep = [name for name in table.columns
+            if name not in amounts.values() and name != "fx_day"]
     return joined.select(*keep, **converted)
 
 
