@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from ibis.backends import BaseBackend
 
 from attain.core.money import ZERO, round_money, round_rate
 from attain.core.periods import Period
@@ -148,15 +149,6 @@ def cost_vs_revenue(*, viewer: Any, period: str | Period, run_id: str | None = N
     lines = lines.filter(lines.run_id == run_id)
     cost = lines.group_by(["payee_id", "plan_code", "currency"]).aggregate(
         cost=lines.amount.sum().cast("decimal(18, 2)"))
-    credits = backend.table("results_credits")
-    credits = credits.filter((credits.run_id == run_id)
-                             & credits.credit_rule.isin(["owner", "split"]))
-    credits = credits.mutate(plan_code=credits.comp_key.split(":")[0])
-    # A deal credited to one payee under two components of a plan counts once.
-    once = credits.select("plan_code", "payee_id", "transaction_id", "share",
-                          "converted_amount", "currency").distinct()
-    revenue = once.group_by(["payee_id", "plan_code", "currency"]).aggregate(
-        revenue=(once.converted_amount.cast("decimal(38, 8)") * once.share).sum())
     teams = {}
     for employee_id, team in TeamMembership.objects.as_of(the_period.end).values_list(
             "person__employee_id", "team__code"):
@@ -166,10 +158,11 @@ def cost_vs_revenue(*, viewer: Any, period: str | Period, run_id: str | None = N
         key = (teams.get(row["payee_id"], ""), row["plan_code"], row["currency"])
         totals[key][0].add(row["payee_id"])
         totals[key][2] += row["cost"]
-    for row in revenue.to_pyarrow().to_pylist():
-        key = (teams.get(row["payee_id"], ""), row["plan_code"], row["currency"])
-        totals[key][0].add(row["payee_id"])
-        totals[key][1] += row["revenue"]
+    for (payee_id, plan_code, currency), amount in revenue_by_payee(
+            backend, run_id, per_plan=True).items():
+        key = (teams.get(payee_id, ""), plan_code, currency)
+        totals[key][0].add(payee_id)
+        totals[key][1] += amount
     result = []
     for (team, plan, currency), (payees, revenue_total, cost_total) in sorted(totals.items()):
         revenue_money = round_money(revenue_total)
@@ -177,3 +170,21 @@ def cost_vs_revenue(*, viewer: Any, period: str | Period, run_id: str | None = N
         result.append(CostRow(team, plan, currency, len(payees), revenue_money, cost_total,
                               share))
     return result
+
+
+def revenue_by_payee(backend: BaseBackend, run_id: str, *, per_plan: bool = False
+                     ) -> dict[tuple[str, ...], Decimal]:
+    """Revenue credited to each payee in a run: their owner and split credit (which sum to
+    each deal exactly once), in their pay currency, exact. Keyed (payee, currency), or
+    (payee, plan, currency) with ``per_plan``."""
+    credits = backend.table("results_credits")
+    credits = credits.filter((credits.run_id == run_id)
+                             & credits.credit_rule.isin(["owner", "split"]))
+    credits = credits.mutate(plan_code=credits.comp_key.split(":")[0])
+    keys = ["payee_id", "plan_code", "currency"] if per_plan else ["payee_id", "currency"]
+    # A deal credited to one payee under two components counts once.
+    once = credits.select(*keys, "transaction_id", "share", "converted_amount").distinct()
+    grouped = once.group_by(keys).aggregate(
+        revenue=(once.converted_amount.cast("decimal(38, 8)") * once.share).sum())
+    return {tuple(row[key] for key in keys): row["revenue"]
+            for row in grouped.to_pyarrow().to_pylist()}
