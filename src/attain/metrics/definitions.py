@@ -304,7 +304,7 @@ METRICS: tuple[Metric, ...] = (
         description="Leads that arrived in the period.",
         formula="count(leads) by created_on",
         unit="count", direction="higher", additivity="additive", time_column="leads.created_on",
-        parts={"leads": count("leads")}, numerator="leads",
+        parts={"leads": count("leads")}, numerator="leads", places=0,
     ),
     Metric(
         name="leads_qualified",
@@ -312,7 +312,7 @@ METRICS: tuple[Metric, ...] = (
         description="Leads that arrived in the period and have been qualified (MQL/SQL).",
         formula="count(leads where qualified_on is set) by created_on",
         unit="count", direction="higher", additivity="additive", time_column="leads.created_on",
-        parts={"leads": count("leads", lambda t: t.qualified)}, numerator="leads",
+        parts={"leads": count("leads", lambda t: t.qualified)}, numerator="leads", places=0,
     ),
     Metric(
         name="lead_conversion_rate",
@@ -416,7 +416,7 @@ METRICS: tuple[Metric, ...] = (
         formula="count(opportunities) by created_on",
         unit="count", direction="higher", additivity="additive",
         time_column="opportunities.created_on",
-        parts={"deals": count("created_deals")}, numerator="deals",
+        parts={"deals": count("created_deals")}, numerator="deals", places=0,
     ),
     Metric(
         name="deals_slipped",
@@ -429,7 +429,7 @@ METRICS: tuple[Metric, ...] = (
         time_column="opportunity_stage_history.close_date",
         parts={"deals": distinct("slipped_deals", "opportunity_id",
                                  where=lambda t: t.current_close_date > t.period_end)},
-        numerator="deals",
+        numerator="deals", places=0,
     ),
     # --- marketing and unit economics ------------------------------------------------------
     Metric(
@@ -472,7 +472,7 @@ METRICS: tuple[Metric, ...] = (
                 "the period)",
         unit="count", direction="higher", additivity="additive",
         time_column="transactions.booked_on",
-        parts={"customers": count("new_customers")}, numerator="customers",
+        parts={"customers": count("new_customers")}, numerator="customers", places=0,
     ),
     Metric(
         name="cac",
@@ -697,7 +697,7 @@ METRICS: tuple[Metric, ...] = (
         formula="count(activities) by occurred_at",
         unit="count", direction="higher", additivity="additive",
         time_column="activities.occurred_at",
-        parts={"activities": count("activities")}, numerator="activities",
+        parts={"activities": count("activities")}, numerator="activities", places=0,
     ),
     _per_rep("calls_per_rep", "call"),
     _per_rep("emails_per_rep", "email"),
