@@ -10,7 +10,7 @@ import pytest
 from attain.targets.goals import GoalErrors, load_goal
 from attain.targets.smart import Evidence, check, nearest_rank, target_specs
 
-CATALOG = ("revenue", "lead_conversion_rate", "retention_rate", "qualified_leads",
+CATALOG = ("revenue", "lead_conversion_rate", "customer_retention_rate", "leads_qualified",
            "sales_cycle_days", "win_rate")
 PAST_GROWTH = tuple(Decimal(text) for text in
                     ("0.05", "0.10", "0.15", "0.20", "0.25", "0.30", "0.02", "-0.05", "0.12",
@@ -77,7 +77,7 @@ check_ins: fortnightly
 def test_retention_up_10_percent_in_six_months_is_relative_to_last_year() -> None:
     goal = load_goal("""\
 goal: retention
-metric: retention_rate
+metric: customer_retention_rate
 owner: region:EMEA
 target: +10%
 start: 2026-06-01
@@ -98,7 +98,7 @@ check_ins: monthly
 def test_300_qualified_leads_per_month_becomes_one_target_a_month() -> None:
     goal = load_goal("""\
 goal: leads
-metric: qualified_leads
+metric: leads_qualified
 owner: company
 target: 300
 per: month

@@ -54,29 +54,26 @@ _REVENUE_DRIVERS = (_PIPELINE, _WIN_RATE, _DEAL_SIZE, _CYCLE)
 
 METRIC_TREE: Mapping[str, tuple[Driver, ...]] = {
     "revenue": _REVENUE_DRIVERS,
-    "bookings": _REVENUE_DRIVERS,
     "lead_conversion_rate": (
-        Driver("lead_response_hours", "lead response time", "lower",
-               "Follow up every new lead within a working day"),
-        Driver("activities_per_lead", "activities per lead", "higher",
-               "Coaching on the follow-up cadence for new leads"),
+        Driver("activities", "sales activities", "higher",
+               "Coaching on the follow-up cadence: every new lead called within a day"),
     ),
-    "qualified_leads": (
+    "leads_qualified": (
+        Driver("leads_generated", "leads generated", "higher",
+               "Marketing: fund the campaigns that source qualified leads"),
         Driver("activities", "prospecting activities", "higher",
                "Prospecting: more calls, emails and meetings with target accounts"),
-        Driver("campaign_spend", "campaign spend", "higher",
-               "Marketing: fund the campaigns that source qualified leads"),
     ),
-    "retention_rate": (
+    "customer_retention_rate": (
         Driver("nps", "net promoter score", "higher",
                "Customer-success review of detractors before renewal"),
         Driver("csat", "customer satisfaction", "higher",
                "Service review of the accounts with low satisfaction"),
     ),
     "sales_cycle_days": (
+        Driver("stage_conversion", "stage conversion", "higher",
+               "Coaching on the stage where deals stall; deal reviews to unblock them"),
         _WIN_RATE,
-        Driver("activities_per_deal", "activities per deal", "higher",
-               "Coaching on keeping deals moving: next steps agreed at every meeting"),
     ),
 }
 """Which metrics drive which (docs/targets.md lists it)."""
