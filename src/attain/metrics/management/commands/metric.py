@@ -93,4 +93,4 @@ class Command(BaseCommand):
                              else "left")
         for row in rows:
             shown.add_row(*["" if row[c] is None else str(row[c]) for c in result.column_names])
-        Console(file=self.stdout, width=200).print(shown)
+        Console(file=self.stdout, width=200)  # type: ignore[arg-type].print(shown)
