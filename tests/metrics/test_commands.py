@@ -61,7 +61,7 @@ def test_metric_errors_are_one_line(warehouse: str) -> None:
         _run("metric", "nope", "--from", "2025-01-01", "--to", "2025-01-31")
     with pytest.raises(CommandError, match=r"--from .2025-13-01. is not a date"):
         _run("metric", "win_rate", "--from", "2025-13-01", "--to", "2025-01-31")
-    with pytest.raises(CommandError, match="cannot be cut by campaign_x|unknown dimension"):
+    with pytest.raises(CommandError, match=r"cannot be cut by campaign_x|unknown dimension"):
         _run("metric", "win_rate", "--by", "campaign_x", "--from", "2025-01-01",
              "--to", "2025-01-31")
     with pytest.raises(CommandError, match="DIMENSION=VALUE"):

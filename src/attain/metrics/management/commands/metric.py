@@ -93,4 +93,5 @@ class Command(BaseCommand):
                              else "left")
         for row in rows:
             shown.add_row(*["" if row[c] is None else str(row[c]) for c in result.column_names])
-        Console(file=self.stdout, width=200)  # type: ignore[arg-type].print(shown)
+        console = Console(file=self.stdout, width=200)  # type: ignore[arg-type]
+        console.print(shown)

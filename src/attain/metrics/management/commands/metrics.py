@@ -43,4 +43,5 @@ class Command(BaseCommand):
         for metric in catalog:
             table.add_row(metric.name, metric.label, metric.unit, metric.direction,
                           ", ".join(metric.dimensions) or "company only")
-        Console(file=self.stdout, width=160)  # type: ignore[arg-type].print(table)
+        console = Console(file=self.stdout, width=160)  # type: ignore[arg-type]
+        console.print(table)
