@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 import ibis
-import pyarrow as pa
 from django.core.exceptions import PermissionDenied
 from ibis.backends import BaseBackend
 
@@ -66,7 +65,7 @@ class _WithDeal:
     """A warehouse seen through: extra rows appended to some tables, transactions narrowed
     to one payee's when that is safe. Everything else is the real backend."""
 
-    def __init__(self, backend: BaseBackend, extra: dict[str, pa.Table],
+    def __init__(self, backend: BaseBackend, extra: dict[str, list[dict[str, Any]]],
                  narrow_to: str | None) -> None:
         self._backend = backend
         self._extra = extra
@@ -86,16 +85,24 @@ class _WithDeal:
             table = table.filter((table.owner_id == who)
                                  | table.opportunity_id.isin(deals.s_opp))
         if name in self._extra:
-            schema = table.schema()
-            rows = self._extra[name]
-            arrow = pa.schema([pa.field(f.name, f.type, nullable=True)
-                               for f in schema.to_pyarrow()])
-            added = ibis.memtable(pa.table(
-                {column: rows.column(column) if column in rows.column_names
-                 else pa.nulls(rows.num_rows) for column in schema.names}
-            ).cast(arrow))
-            table = table.union(added.cast(schema))
+            table = table.union(self._as_sql(table.schema(), self._extra[name]))
         return table
+
+    def _as_sql(self, schema: ibis.Schema, rows: list[dict[str, Any]]) -> ibis.Table:
+        """The rows as SELECTs of typed literals from a one-row aggregate of a small table.
+
+        Not a memtable: DuckDB may push a join's bloom filter into an Arrow scan, which it
+        cannot do yet, and literals compile the same on every backend."""
+        products = self._backend.table("products")
+        one_row = products.aggregate(rows_=products.count())
+        parts = [one_row.select(**{
+            column: (ibis.literal(row[column], type=dtype) if row.get(column) is not None
+                     else ibis.null().cast(dtype))
+            for column, dtype in schema.items()}) for row in rows]
+        result = parts[0]
+        for part in parts[1:]:
+            result = result.union(part)
+        return result
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
@@ -140,26 +147,27 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
         raise PayoutError(f"product: no product {product_id!r} in the warehouse")
     manages = any(line[1] == employee_id for line in mine.reporting_lines)
     narrow = None if manages or mine.territories else employee_id
-    deal = pa.table({
-        "transaction_id": [DEAL_ID], "order_id": [DEAL_ID], "opportunity_id": [DEAL_ID],
-        "account_id": [account_id or DEAL_ID], "product_id": [product_id],
-        "owner_id": [employee_id], "deal_type": [deal_type], "quantity": [Decimal(1)],
-        "unit_price": [deal_amount], "discount": [ZERO], "cost": [ZERO],
-        "currency": [currency], "booked_on": [booked_on], "kind": ["order"],
-        "amount": [deal_amount],
-    })
-    opportunity = pa.table({
-        "opportunity_id": [DEAL_ID], "name": ["Hypothetical deal"],
-        "account_id": [account_id or DEAL_ID], "owner_id": [employee_id],
-        "product_id": [product_id], "amount": [deal_amount], "currency": [currency],
-        "stage": ["Closed Won"], "deal_type": [deal_type], "is_closed": [True],
-        "is_won": [True], "close_date": [booked_on], "created_on": [booked_on],
-    })
-    extra = {"transactions": deal, "opportunities": opportunity}
+    deal = {
+        "transaction_id": DEAL_ID, "order_id": DEAL_ID, "opportunity_id": DEAL_ID,
+        "account_id": account_id or DEAL_ID, "product_id": product_id,
+        "owner_id": employee_id, "deal_type": deal_type, "quantity": Decimal(1),
+        "unit_price": deal_amount, "discount": ZERO, "cost": ZERO, "currency": currency,
+        "booked_on": booked_on, "kind": "order", "amount": deal_amount,
+    }
+    opportunity = {
+        "opportunity_id": DEAL_ID, "name": "Hypothetical deal",
+        "account_id": account_id or DEAL_ID, "owner_id": employee_id,
+        "product_id": product_id, "amount": deal_amount, "currency": currency,
+        "stage": "Closed Won", "deal_type": deal_type, "is_closed": True, "is_won": True,
+        "close_date": booked_on, "created_on": booked_on,
+    }
+    extra = {"transactions": [deal], "opportunities": [opportunity]}
     if deal_share != ONE:
-        extra["splits"] = pa.table({
-            "opportunity_id": [DEAL_ID, DEAL_ID], "person_id": [employee_id, OTHERS],
-            "share": [deal_share, ONE - deal_share], "split_type": ["revenue", "revenue"]})
+        extra["splits"] = [
+            {"opportunity_id": DEAL_ID, "person_id": employee_id, "share": deal_share,
+             "split_type": "revenue"},
+            {"opportunity_id": DEAL_ID, "person_id": OTHERS, "share": ONE - deal_share,
+             "split_type": "revenue"}]
     try:
         before = calculate(_WithDeal(backend, {}, narrow), mine, period)
         after = calculate(_WithDeal(backend, extra, narrow), mine, period)
