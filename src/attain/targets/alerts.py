@@ -158,18 +158,22 @@ def _badness(cause: Cause) -> Decimal:
     return -cause.change_ratio if cause.driver.direction == "higher" else cause.change_ratio
 
 
-def alert_for(change: StatusChange, readings: Mapping[str, Reading]) -> Alert:
-    """The alert for one status change: likely causes only when it got worse."""
+def alert_for(change: StatusChange, readings: Mapping[str, Reading], *,
+              metric: str | None = None) -> Alert:
+    """The alert for one status change: likely causes only when it got worse. ``metric``
+    names the catalog metric when the target's own name differs (a quota on bookings is
+    read as revenue)."""
     assessment = change.assessment
     spec = assessment.spec
+    tree_metric = metric or spec.metric
     owner = f" for {spec.owner}" if spec.owner else ""
     headline = (f"{spec.metric}{owner} {spec.period.label}: "
                 f"{change.previous.replace('_', ' ')} → {change.status.replace('_', ' ')} on "
                 f"{change.day} ({assessment.reason})")
     worsened = _SEVERITY[change.status] > _SEVERITY[change.previous]
-    causes = tuple(likely_causes(spec.metric, readings)) if worsened else ()
+    causes = tuple(likely_causes(tree_metric, readings)) if worsened else ()
     if worsened and not causes:
-        known = METRIC_TREE.get(spec.metric)
+        known = METRIC_TREE.get(tree_metric)
         headline += ("; no driver moved the wrong way" if known
                      else "; the metric tree names no drivers for this metric")
     elif causes:

@@ -484,7 +484,9 @@ def monitor(specs: Sequence[tuple[str, int, str, monitoring.TargetSpec]], as_of:
             out.append(TargetStatus(
                 kind, target_id, label, spec.owner, monitoring.assess(spec, as_of, points),
                 tuple(monitoring.status_history(spec, points, days)),
-                tuple(alerts.alert_for(change, readings[spec.owner]) for change in changes)))
+                tuple(alerts.alert_for(change, readings[spec.owner],
+                                      metric=actuals.catalog_name(metric))
+                      for change in changes)))
     return out
 
 

@@ -1,0 +1,164 @@
+"""attain targets status, attain goals check and attain quotas allocate on a hand-made
+company: one rep, one month, every number worked out below."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from attain.targets import services
+from attain.targets.models import Goal, StatusRecord
+from tests.metrics import builders
+
+pytestmark = pytest.mark.django_db
+
+# E1 sells 100.00 every day of January 2026 except the 11th and 12th: 2,900.00 in all;
+# before that, 1,500.00 in November and 2,000.00 in December 2025.
+SALES = "transaction_id,owner_id,amount,booked_on\nTN,E1,1500.00,2025-11-15\n" \
+    "TD,E1,2000.00,2025-12-15\n" + "\n".join(
+        f"T{day},E1,100.00,2026-01-{day:02d}" for day in range(1, 32) if day not in (11, 12))
+# December: 3 of 4 deals won (0.75); January: 1 of 4 (0.25). Every deal takes 30 days and
+# is worth 1,000, so deal size and cycle length do not move.
+DEALS = """
+    opportunity_id,owner_id,amount,is_closed,is_won,close_date,created_on
+    O-1,E1,1000.00,true,true,2025-12-05,2025-11-05
+    O-2,E1,1000.00,true,true,2025-12-10,2025-11-10
+    O-3,E1,1000.00,true,true,2025-12-15,2025-11-15
+    O-4,E1,1000.00,true,false,2025-12-20,2025-11-20
+    O-5,E1,1000.00,true,true,2026-01-05,2025-12-06
+    O-6,E1,1000.00,true,false,2026-01-10,2025-12-11
+    O-7,E1,1000.00,true,false,2026-01-15,2025-12-16
+    O-8,E1,1000.00,true,false,2026-01-20,2025-12-21
+"""
+ORG = """
+    person_id,team,valid_from,hired
+    E1,T1,2025-01-01,2025-01-01
+    E2,T1,2026-01-01,2026-01-01
+"""
+
+
+@pytest.fixture
+def company(warehouse: str) -> str:
+    builders.load(warehouse, transactions=SALES, opportunities=DEALS)
+    builders.org(ORG)
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-01", "3100")],
+                         approve=True)
+    return warehouse
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_status_json_gives_pace_history_and_an_alert_with_its_cause(company: str) -> None:
+    [status] = json.loads(_run("targets", "status", "--owner", "person:E1", "--as-of",
+                               "2026-01-31", "--json", "--record"))
+    # Pace 100 a day. 31 Jan: actual 2,900 against 3,100 -> 0.935484, at risk (85-95%).
+    assert (status["actual"], status["expected"]) == ("2900.00", "3100.00")
+    assert status["attainment"] == "0.935484"
+    assert status["status"] == "at_risk"
+    # Reviews 7, 14, 21, 28 and 31 Jan: 700/700 on track, then 1,200/1,400 = 85.7% at risk.
+    assert [point["status"] for point in status["history"]] == [
+        "on_track", "at_risk", "at_risk", "at_risk", "at_risk"]
+    [alert] = status["alerts"]
+    assert (alert["day"], alert["from"], alert["to"]) == ("2026-01-14", "on_track", "at_risk")
+    # Win rate to 31 Jan 1/4 = 0.25 against December's 3/4 = 0.75: (0.25-0.75)/0.75 = -66.67%.
+    causes = {cause["driver"]: cause for cause in alert["causes"]}
+    assert causes["win_rate"]["why"] == "win rate 0.25 against 0.75 before (-66.67%)"
+    assert causes["win_rate"]["action"].startswith("Coaching on the stage")
+    assert "average_deal_size" not in causes and "sales_cycle_days" not in causes
+    # --record wrote the five review days, the alert on the 14th.
+    records = list(StatusRecord.objects.order_by("day"))
+    assert [record.status for record in records] == [
+        "on_track", "at_risk", "at_risk", "at_risk", "at_risk"]
+    assert records[1].alert is not None and records[1].previous == "on_track"
+    assert records[1].actual == Decimal(1200) and records[1].expected == Decimal(1400)
+
+
+def test_status_table_prints_the_alert_and_the_suggested_action(company: str) -> None:
+    out = _run("targets", "status", "--as-of", "2026-01-31")
+    assert "quota bookings 2026-01" in out
+    assert "at risk" in out
+    assert "ALERT bookings for person:E1 2026-01: on track → at risk on 2026-01-14" in out
+    assert "suggested: Coaching on the stage where deals are lost" in out
+
+
+def test_goals_check_prints_every_verdict_and_saves(company: str, tmp_path: Path) -> None:
+    path = tmp_path / "jan.yaml"
+    path.write_text("goal: jan\nmetric: revenue\nowner: person:E1\ntarget: 3000\n"
+                    "period: 2026-01\nobjective: Plan\ncheck_ins: weekly\n")
+    out = _run("goals", "check", str(path), "--today", "2026-01-01", "--save")
+    assert "Specific: PASS — one metric (revenue); one owner (person:E1)" in out
+    # Weekly check-ins fit 31 days 4 times.
+    assert "Time-bound: PASS — runs 2026-01-01 to 2026-01-31 (31 days); weekly check-ins " \
+           "(about 4)" in out
+    assert "saved as goal jan" in out
+    assert Goal.objects.get(key="jan").target_value == Decimal(3000)
+
+
+def test_goals_check_reports_errors_at_line_and_column(company: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("goal: bad\nmetric: revenue\nowner: person:E1\ntarget: 3000\n"
+                    "deadlin: 2026-01-31\n")
+    with pytest.raises(CommandError, match=r"bad.yaml, line 5, column 1 \(deadlin\): unknown "
+                                           r"key 'deadlin'"):
+        _run("goals", "check", str(path))
+
+
+def test_goals_check_fails_a_goal_that_is_not_smart(company: str, tmp_path: Path) -> None:
+    path = tmp_path / "vague.yaml"
+    path.write_text("goal: vague\nmetric: revenue\nowner: person:E1\ntarget: 3000\n")
+    out = StringIO()
+    with pytest.raises(CommandError, match="vague.yaml is not SMART yet"):
+        call_command("goals", "check", str(path), "--json", stdout=out)
+    verdicts = {item["criterion"]: item["outcome"]
+                for item in json.loads(out.getvalue())["verdicts"]}
+    assert verdicts["relevant"] == "fail" and verdicts["time_bound"] == "fail"
+
+
+def test_quotas_allocate_splits_a_team_by_ramp_and_saves(company: str) -> None:
+    # January 100,000 for T1: E1 full (1), E2 in their first month (0.25): 1/1.25 = 80%
+    # -> 80,000.00 and 20,000.00.
+    result = json.loads(_run("quotas", "allocate", "--parent", "team:T1", "--amount", "100000",
+                             "--period", "2026-01", "--json", "--approve"))
+    assert [(child["owner"], child["amount"]) for child in result["children"]] == [
+        ("person:E1", "80000.00"), ("person:E2", "20000.00")]
+    assert result["check"]["flagged"] is False and result["saved"] == 2
+    # E1's approved quota is now version 2 (the fixture's 3,100 was version 1).
+    [quota] = services.current_quotas(owner="person:E1", period="2026-01")
+    assert (quota.version, quota.amount) == (2, Decimal("80000.00"))
+
+
+def test_quotas_allocate_manual_amounts_show_the_gap(company: str, tmp_path: Path) -> None:
+    values = tmp_path / "manual.csv"
+    values.write_text("owner,value\nperson:E1,50000\nperson:E2,40000\n")
+    out = _run("quotas", "allocate", "--parent", "team:T1", "--amount", "100000", "--period",
+               "2026-01", "--method", "manual", "--values", str(values))
+    # 50,000 + 40,000 = 90,000: 10,000 short of the parent.
+    assert "GAP bottom-up check: children carry 90000.00, 10000.00 less than the parent's " \
+           "100000" in out
+
+
+def test_quotas_allocate_refuses_a_bad_values_file(company: str, tmp_path: Path) -> None:
+    values = tmp_path / "bad.csv"
+    values.write_text("owner,value\nperson:E1,lots\n")
+    with pytest.raises(CommandError, match="bad.csv, row 2, column value: 'lots' is not a "
+                                           "number"):
+        _run("quotas", "allocate", "--parent", "team:T1", "--amount", "1", "--period",
+             "2026-01", "--method", "historical", "--values", str(values))
+
+
+def test_actuals_are_read_for_the_day_asked_not_after(company: str) -> None:
+    # On 10 Jan the rep has sold 10 x 100 = 1,000 against 1,000 expected: on track.
+    [status] = services.target_status(as_of=dt.date(2026, 1, 10), owner="person:E1")
+    assert status.assessment.actual == Decimal(1000)
+    assert status.assessment.status == "on_track"
