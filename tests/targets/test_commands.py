@@ -118,7 +118,7 @@ def test_goals_check_fails_a_goal_that_is_not_smart(company: str, tmp_path: Path
     path = tmp_path / "vague.yaml"
     path.write_text("goal: vague\nmetric: revenue\nowner: person:E1\ntarget: 3000\n")
     out = StringIO()
-    with pytest.raises(CommandError, match="vague.yaml is not SMART yet"):
+    with pytest.raises(CommandError, match=r"vague\.yaml is not SMART yet"):
         call_command("goals", "check", str(path), "--json", stdout=out)
     verdicts = {item["criterion"]: item["outcome"]
                 for item in json.loads(out.getvalue())["verdicts"]}
@@ -151,7 +151,7 @@ def test_quotas_allocate_manual_amounts_show_the_gap(company: str, tmp_path: Pat
 def test_quotas_allocate_refuses_a_bad_values_file(company: str, tmp_path: Path) -> None:
     values = tmp_path / "bad.csv"
     values.write_text("owner,value\nperson:E1,lots\n")
-    with pytest.raises(CommandError, match="bad.csv, row 2, column value: 'lots' is not a "
+    with pytest.raises(CommandError, match=r"bad\.csv, row 2, column value: 'lots' is not a "
                                            "number"):
         _run("quotas", "allocate", "--parent", "team:T1", "--amount", "1", "--period",
              "2026-01", "--method", "historical", "--values", str(values))
