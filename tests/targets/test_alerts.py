@@ -55,3 +55,16 @@ def test_no_driver_moving_the_wrong_way_is_said_plainly() -> None:
 
 def test_a_metric_outside_the_tree_has_no_causes() -> None:
     assert likely_causes("nps", {"win_rate": Reading(Decimal(0), Decimal(1))}) == []
+
+
+def test_docs_list_every_driver_and_action_of_the_metric_tree() -> None:
+    from pathlib import Path
+
+    from attain.targets.alerts import METRIC_TREE
+
+    page = (Path(__file__).parents[2] / "docs" / "targets.md").read_text()
+    table = page[page.index("| metric | driver"):page.index("### Check-ins")]
+    for metric, drivers in METRIC_TREE.items():
+        assert f"| {metric}" in table
+        for driver in drivers:
+            assert f"| {driver.metric} (" in table and driver.action in table
