@@ -162,3 +162,28 @@ def test_actuals_are_read_for_the_day_asked_not_after(company: str) -> None:
     [status] = services.target_status(as_of=dt.date(2026, 1, 10), owner="person:E1")
     assert status.assessment.actual == Decimal(1000)
     assert status.assessment.status == "on_track"
+
+
+def test_historical_allocation_reads_last_years_actuals_from_the_catalog(company: str) -> None:
+    # Q4 2025: E1 sold 1,500 + 2,000 = 3,500, E2 nothing: E1 carries all of Q4 2026.
+    result = json.loads(_run("quotas", "allocate", "--parent", "team:T1", "--amount",
+                             "100000", "--period", "FY2026-Q4", "--method", "historical",
+                             "--json"))
+    assert [(child["owner"], child["amount"]) for child in result["children"]] == [
+        ("person:E1", "100000.00"), ("person:E2", "0.00")]
+
+
+def test_learned_seasonality_follows_the_teams_past_months(company: str) -> None:
+    # T1's 2025: November 1,500 and December 2,000 of 3,500, two months seen: weights
+    # 1500/3500 x 2 = 0.857143 and 1.142857; October, never seen, the mean 1.
+    # 100,000 over Q4 by 1 : 0.857143 : 1.142857 (sum 3): 3,333,333.33 / 2,857,143.33 /
+    # 3,809,523.33 cents; the odd cent to October: 33,333.34 / 28,571.43 / 38,095.23.
+    # Each month halved between E1 and E2, odd cents to E1: E1 16,666.67 + 14,285.72 +
+    # 19,047.62 = 50,000.01; E2 16,666.67 + 14,285.71 + 19,047.61 = 49,999.99.
+    result = json.loads(_run("quotas", "allocate", "--parent", "team:T1", "--amount",
+                             "100000", "--period", "FY2026-Q4", "--seasonality", "learned",
+                             "--json"))
+    e1, e2 = result["children"]
+    assert e1["by_month"] == {"2026-10": "16666.67", "2026-11": "14285.72",
+                              "2026-12": "19047.62"}
+    assert (e1["amount"], e2["amount"]) == ("50000.01", "49999.99")

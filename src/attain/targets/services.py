@@ -356,6 +356,27 @@ def allocate_quota(*, parent: str, amount: Decimal, period: Period,
                                         seasonality=seasonality)
 
 
+def history_values(*, metric: str, owners: Sequence[str], period: Period,
+                   warehouse: Any = None) -> dict[str, Decimal]:
+    """Each owner's ``metric`` over the same period a year earlier: the weights of a
+    ``historical`` allocation (0 for an owner with nothing)."""
+    last_year = period.same_period_last_year()
+    values = actuals.values_over(metric, owners, last_year.start, last_year.end,
+                                 warehouse=warehouse)
+    return {owner: max(values.get(owner) or ZERO, ZERO) for owner in owners}
+
+
+def learned_seasonality(*, metric: str, owner: str, before: dt.date, years: int = 2,
+                        warehouse: Any = None) -> allocation.SeasonalityProfile:
+    """The owner's monthly profile of ``metric`` over the ``years`` whole calendar years
+    before ``before``'s year (an AllocationError when there is nothing to learn from)."""
+    start = dt.date(before.year - years, 1, 1)
+    end = dt.date(before.year - 1, 12, 31)
+    points = actuals.batch_series(metric, [owner], DEFAULT_CALENDAR.custom(start, end), end,
+                                  warehouse=warehouse)[owner]
+    return allocation.SeasonalityProfile.learned(actuals.month_actuals(points))
+
+
 def save_allocation(result: allocation.Allocation, *, metric: str, currency: str = "USD",
                     user: object = None, approve: bool = False) -> list[Quota]:
     """Save an allocation's children as quotas (new versions), all or nothing."""

@@ -15,7 +15,8 @@ from rich.table import Table
 
 from attain.core.money import D
 from attain.core.periods import DEFAULT_CALENDAR, PeriodError
-from attain.targets import services
+from attain.targets import actuals, services
+from attain.targets.actuals import ActualsError
 from attain.targets.allocation import METHODS, AllocationError, SeasonalityProfile
 from attain.targets.management.commands._output import plain
 
@@ -56,9 +57,11 @@ class Command(BaseCommand):
         parser.add_argument("--metric", default="bookings")
         parser.add_argument("--method", choices=METHODS, default="equal")
         parser.add_argument("--values", type=Path,
-                            help="CSV owner,value: history, potential or manual amounts")
+                            help="CSV owner,value: history, potential or manual amounts "
+                                 "(historical without it: the metric a year earlier)")
         parser.add_argument("--seasonality", default="flat",
-                            help="flat, or twelve monthly weights from January: 1,1,2,…")
+                            help="flat, learned (from the parent's last two years of the "
+                                 "metric), or twelve monthly weights from January: 1,1,2,…")
         parser.add_argument("--ramp", default="25,50,75",
                             help="percent carried in a new hire's first months (default "
                                  "25,50,75)")
@@ -74,7 +77,14 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         ramp = tuple(value / 100 for value in _numbers(options["ramp"], "--ramp"))
         profile = None
-        if options["seasonality"] != "flat":
+        if options["seasonality"] == "learned":
+            try:
+                profile = services.learned_seasonality(
+                    metric=actuals.catalog_name(options["metric"]), owner=options["parent"],
+                    before=period.start)
+            except (AllocationError, ActualsError) as error:
+                raise CommandError(f"--seasonality learned: {error}") from None
+        elif options["seasonality"] != "flat":
             weights = _numbers(options["seasonality"], "--seasonality")
             try:
                 profile = SeasonalityProfile(tuple(weights))
@@ -82,13 +92,17 @@ class Command(BaseCommand):
                 raise CommandError(f"--seasonality: {error}") from None
         values = _values(options["values"]) if options["values"] else None
         try:
+            if values is None and options["method"] == "historical":
+                values = services.history_values(
+                    metric=options["metric"], period=period,
+                    owners=services.children_of(options["parent"], period.start))
             result = services.allocate_quota(parent=options["parent"], amount=amount,
                                              period=period, method=options["method"],
                                              values=values, seasonality=profile, ramp=ramp)
             saved = services.save_allocation(result, metric=options["metric"],
                                              approve=options["approve"]) \
                 if options["save"] or options["approve"] else []
-        except (AllocationError, ValueError) as error:
+        except (AllocationError, ActualsError, ValueError) as error:
             raise CommandError(str(error)) from None
         if options["json"]:
             self.stdout.write(json.dumps({
