@@ -5,7 +5,9 @@
 Builds the demo company (``attain demo --no-serve`` in a private var folder; ``--keep DIR``
 reuses one), starts ``attain serve`` on a free port of 127.0.0.1 in its own process, signs
 in N simulated users spread over the demo logins (rep, manager, finance, admin,
-executive), and for a bounded time each user loops over its role's pages: the home page,
+executive), warms the server with one untimed pass over every page, and for a bounded
+time each user loops over its role's pages, pausing ``--think`` seconds between pages like
+a person reading them (``--think 0`` measures saturation instead): the home page,
 plans, teams, and for those allowed people, runs and the audit log (statements join when
 their pages exist). It prints p50, p95 and p99 latency and requests per second, per page and
 overall, and the same for ``/healthz`` hammered by the same number of users in the same run:
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import socket
 import statistics
@@ -90,9 +93,10 @@ class Session:
             raise RuntimeError(f"sign-in as {username} answered {status}")
 
 
-def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | None
-          ) -> tuple[dict[str, list[float]], int, float]:
-    """Run ``users`` threads for ``seconds``; ``pages`` None means the health check."""
+def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | None,
+          think: float) -> tuple[dict[str, list[float]], int, float]:
+    """Run ``users`` threads for ``seconds``, each pausing ``think`` seconds (± 50%, so
+    users do not march in step) between requests; ``pages`` None means the health check."""
     roles = list(PAGES)
     sessions = []
     for index in range(users):
@@ -100,6 +104,9 @@ def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | N
         if pages is not None:
             session.sign_in(roles[index % len(roles)])
         sessions.append((roles[index % len(roles)], session))
+    for role, session in sessions[:len(roles)]:  # warm-up: caches filled, nothing timed
+        for path in (pages or {}).get(role, []):
+            session.request("GET", path)
     timings: dict[str, list[float]] = {}
     errors = [0]
     lock = threading.Lock()
@@ -108,6 +115,8 @@ def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | N
     def user(role: str, session: Session) -> None:
         paths = pages[role] if pages is not None else ["/healthz"]
         step = 0
+        jitter = random.Random(id(session))
+        time.sleep(jitter.uniform(0, think))
         while time.perf_counter() < deadline:
             path = paths[step % len(paths)]
             step += 1
@@ -117,6 +126,8 @@ def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | N
                     errors[0] += 1
                 timings.setdefault(path if pages is None else f"{role} {path}",
                                    []).append(elapsed)
+            if think:
+                time.sleep(jitter.uniform(think * 0.5, think * 1.5))
 
     threads = [threading.Thread(target=user, args=pair) for pair in sessions]
     with timed() as wall:
@@ -139,6 +150,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a user pauses between pages (0: back to back)")
     parser.add_argument("--keep", type=Path, default=None, help="var folder to build/reuse")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="attain-bench-web-"))
@@ -165,8 +178,8 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise RuntimeError("the server did not start")
-        base, base_errors, base_wall = _load(port, args.users, args.seconds, None)
-        pages, page_errors, page_wall = _load(port, args.users, args.seconds, PAGES)
+        base, base_errors, base_wall = _load(port, args.users, args.seconds, None, args.think)
+        pages, page_errors, page_wall = _load(port, args.users, args.seconds, PAGES, args.think)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -174,8 +187,8 @@ def main() -> None:
     rows = [_row("baseline: /healthz", base["/healthz"], base_wall),
             _row("all pages", everything, page_wall)]
     rows += [_row(name, samples, page_wall) for name, samples in sorted(pages.items())]
-    print_table(f"{args.users} concurrent users for {args.seconds:.0f} s each "
-                "(client and server on this machine)", rows)
+    print_table(f"{args.users} concurrent users, {args.think:g} s think time, "
+                f"{args.seconds:.0f} s each (client and server on this machine)", rows)
     home = [t for name, samples in pages.items() if name.endswith(" /") for t in samples]
     print(f"role home pages: p95 {_row('', home, page_wall)['p95 ms']:.0f} ms "
           f"(target < 200 ms); health check p95 {rows[0]['p95 ms']:.0f} ms")

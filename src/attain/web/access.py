@@ -22,9 +22,13 @@ ALL = None
 
 
 def person_of(user: Any) -> Person | None:
+    """The person a user is (remembered on the user object for the rest of the request)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Person.objects.filter(user=user).first()
+    if not hasattr(user, "_attain_person"):
+        user._attain_person = Person.objects.filter(user=user).first()
+    person: Person | None = user._attain_person
+    return person
 
 
 def role_of(user: Any) -> str | None:

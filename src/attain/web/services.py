@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from attain.engine import run as engine_run
 from attain.engine.models import CalculationRun, RunStatus
@@ -37,14 +39,25 @@ def current_run(day: dt.date) -> CalculationRun | None:
 def summaries(run: CalculationRun, people: set[str] | None) -> list[ComponentSummary]:
     """Per payee × component of ``run``: credited, quota, attainment and earned, for
     ``people`` (None: everyone)."""
-    if "results_measures" not in connection.connect().list_tables():
-        return []  # nothing calculated in this warehouse yet
-    measures = engine_run.results("results_measures", run.run_id)
-    earnings = engine_run.results("results_earnings", run.run_id)
-    if people is not None:
-        wanted = sorted(people)
-        measures = measures.filter(measures.payee_id.isin(wanted))
-        earnings = earnings.filter(earnings.payee_id.isin(wanted))
+    with _reading:  # one thread reads a run while the others wait for the cached rows
+        everyone = _run_summaries(run.run_id, connection.configured_url())
+    if people is None:
+        return list(everyone)
+    return [row for row in everyone if row.payee_id in people]
+
+
+_reading = threading.Lock()
+
+
+@lru_cache(maxsize=32)
+def _run_summaries(run_id: str, url: str) -> tuple[ComponentSummary, ...]:
+    """Every summary row of a run, read once per process: a run's results never change
+    (a rerun is a new run id), so pages filter this in memory instead of compiling and
+    running two warehouse queries per request."""
+    if "results_measures" not in connection.connect(url).list_tables():
+        return ()  # nothing calculated in this warehouse yet
+    measures = engine_run.results("results_measures", run_id, url=url)
+    earnings = engine_run.results("results_earnings", run_id, url=url)
     measure_rows = measures.to_pyarrow().to_pylist()
     earned_rows = earnings.group_by(["payee_id", "component_id", "period_label",
                                      "currency"]).aggregate(
@@ -61,4 +74,4 @@ def summaries(run: CalculationRun, people: set[str] | None) -> list[ComponentSum
     for (payee, component, period), (amount, currency) in earned.items():
         result.append(ComponentSummary(payee, component, period, Decimal(0), None, None,
                                        amount, currency))
-    return sorted(result, key=lambda s: (s.payee_id, s.component, s.period))
+    return tuple(sorted(result, key=lambda s: (s.payee_id, s.component, s.period)))
