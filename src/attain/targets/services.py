@@ -434,13 +434,8 @@ def quota_spec(quota: Quota) -> monitoring.TargetSpec:
 
 def goal_specs(goal: Goal) -> list[monitoring.TargetSpec]:
     """What monitoring watches for a saved goal: its time frame, or each month/quarter."""
-    frame = (DEFAULT_CALENDAR.custom(goal.period_start, goal.period_end)
-             if goal.per == "" else None)
-    if frame is None:
-        whole = DEFAULT_CALENDAR.custom(goal.period_start, goal.period_end)
-        periods = whole.months() if goal.per == "month" else whole.quarters()
-    else:
-        periods = [_named_period(goal.period_start, goal.period_end)]
+    whole = _named_period(goal.period_start, goal.period_end)
+    periods = {"month": whole.months, "quarter": whole.quarters}.get(goal.per, lambda: [whole])()
     direction: monitoring.Direction = "lower" if goal.direction == "lower" else "higher"
     return [monitoring.TargetSpec(goal.metric, period, goal.target_value, direction=direction,
                                   accumulates=goal.accumulates,
