@@ -196,7 +196,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, file_name: str,
 def _number_rows(con: duckdb.DuckDBPyConnection, rejected_lines: list[int]) -> None:
     """``raw`` = ``raw_read`` with ``_row``: the spreadsheet row (header = 1) of each row."""
     if not rejected_lines:
-        con.execute("CREATE TABLE raw AS SELECT rowid + 2 AS _row, * FROM raw_read")
+        con.execute("CREATE VIEW raw AS SELECT rowid + 2 AS _row, * FROM raw_read")
     else:
         # the n-th kept row is row n + 2 + (rejected rows numbered at or before it)
         con.execute("CREATE TEMP TABLE rejected_lines (line BIGINT)")
@@ -208,7 +208,6 @@ def _number_rows(con: duckdb.DuckDBPyConnection, rejected_lines: list[int]) -> N
             "SELECT kept.k + 2 + coalesce((SELECT max(skipped) FROM ranked "
             "WHERE ranked.k_at <= kept.k), 0) AS _row, kept.* EXCLUDE (k) FROM kept"
         )
-    con.execute("DROP TABLE raw_read")
 
 
 def _first_line(text: str) -> str:

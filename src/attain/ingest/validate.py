@@ -112,10 +112,18 @@ def _check_columns(check: str, kind: Kind) -> list[str]:
     return [name for name in kind.field_names if name in words]
 
 
+def _has_source(spec: Staging) -> bool:
+    """Whether the text shown in errors differs from the mapped value (kept apart then)."""
+    return spec.source != spec.value or spec.lookup is not None
+
+
 def stage(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, Staging],
           mapping: Mapping | None, header: list[str]) -> int:
-    """Build ``staged`` from ``raw``; return the rows left out by skip rules, merged as
-    identical (``distinct``) or dropped as later duplicates (``duplicates: first``)."""
+    """Define ``staged`` over ``raw``; return the rows left out by skip rules, merged as
+    identical (``distinct``) or dropped as later duplicates (``duplicates: first``).
+
+    ``staged`` is a view unless rows must be merged or dropped, so the file's text is
+    copied once, into ``typed``."""
     skip = "false"
     if mapping is not None and mapping.skip_when_empty:
         index = {name: f"c{position}" for position, name in reversed(list(enumerate(header)))}
@@ -129,26 +137,29 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
             table = f"lookup_{spec.lookup}"
             value = f"(SELECT l.id FROM {table} l WHERE l.key = lower({spec.value}))"
         selects.append(f"{value} AS {q(field.name)}")
-        selects.append(f"left(CAST({spec.source} AS VARCHAR), 200) AS {_src(field.name)}")
-    con.execute(f"CREATE TABLE staged_all AS SELECT {', '.join(selects)} FROM raw "
-                f"WHERE NOT ({skip})")
+        if _has_source(spec):
+            selects.append(f"CAST({spec.source} AS VARCHAR) AS {_src(field.name)}")
+    merge = mapping is not None and (mapping.distinct or mapping.duplicates == "first")
+    con.execute(f"CREATE {'TABLE' if merge else 'VIEW'} staged_all AS SELECT "
+                f"{', '.join(selects)} FROM raw WHERE NOT ({skip})")
     [(total,)] = con.execute("SELECT count(*) FROM raw").fetchall()
-    [(kept,)] = con.execute("SELECT count(*) FROM staged_all").fetchall()
     if mapping is not None and mapping.distinct:
         values = ", ".join(q(name) for name in kind.field_names)
-        sources = ", ".join(f"any_value({_src(name)}) AS {_src(name)}"
-                            for name in kind.field_names)
-        con.execute(f"CREATE TABLE staged AS SELECT min(_row) AS _row, {values}, {sources} "
+        sources = "".join(f", any_value({_src(name)}) AS {_src(name)}"
+                          for name in kind.field_names if _has_source(staging[name]))
+        con.execute(f"CREATE TABLE staged AS SELECT min(_row) AS _row, {values}{sources} "
                     f"FROM staged_all GROUP BY ALL")
         con.execute("DROP TABLE staged_all")
-    else:
+    elif merge:
         con.execute("ALTER TABLE staged_all RENAME TO staged")
+    else:
+        con.execute("ALTER VIEW staged_all RENAME TO staged")
     if mapping is not None and mapping.duplicates == "first":
         keys = ", ".join(q(name) for name in kind.key)
         con.execute(f"DELETE FROM staged WHERE _row IN (SELECT _row FROM (SELECT _row, "
                     f"min(_row) OVER (PARTITION BY {keys}) AS first_row FROM staged) "
                     f"WHERE _row > first_row)")
-        [(kept,)] = con.execute("SELECT count(*) FROM staged").fetchall()
+    [(kept,)] = con.execute("SELECT count(*) FROM staged").fetchall()
     return int(total) - int(kept)
 
 
@@ -171,28 +182,40 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
             f"SELECT _row, {position} AS position, {literal(column)} AS column_name, "
             f"{value_sql} AS value, {reason_sql} AS reason FROM typed WHERE {where}")
 
+    def text(name: str) -> str:
+        """The mapped text of a column (the typed column itself for text)."""
+        return q(name) if kind.field(name).sql_type == "VARCHAR" else q(name + "__text")
+
+    def shown(name: str) -> str:
+        """What errors show: the user's own text, at most 200 characters."""
+        column = _src(name) if _has_source(staging[name]) else text(name)
+        return f"left({column}, 200)"
+
     for field in kind.fields:
         spec = staging[field.name]
         sql, reason = _typed_sql(field, spec)
         typed.append(f"{sql} AS {q(field.name)}")
-        typed.append(f"{_src(field.name)}")
-        typed.append(f"{q(field.name)} AS {q(field.name + '__text')}")
+        if _has_source(spec):
+            typed.append(_src(field.name))
+        if field.sql_type != "VARCHAR":
+            typed.append(f"{q(field.name)} AS {q(field.name + '__text')}")
         column = labels[field.name]
         value = q(field.name)
-        text = q(field.name + "__text")
-        src = _src(field.name)
+        src = shown(field.name)
         if spec.lookup:
             what = LOOKUP_TABLES[spec.lookup]
             by = spec.lookup.split("_by_")[1]
-            error(f"{src} IS NOT NULL AND {text} IS NULL", column, src,
+            error(f"{_src(field.name)} IS NOT NULL AND {value} IS NULL", column, src,
                   f"'no {what} has this {by}' || CASE WHEN EXISTS (SELECT 1 FROM "
-                  f"lookup_{spec.lookup}_ambiguous a WHERE a.key = lower({src})) THEN "
-                  f"' (more than one does)' ELSE '' END")
+                  f"lookup_{spec.lookup}_ambiguous a WHERE a.key = lower({_src(field.name)})) "
+                  "THEN ' (more than one does)' ELSE '' END")
         if field.required:
-            condition = f"{text} IS NULL" + (f" AND {src} IS NULL" if spec.lookup else "")
+            condition = f"{text(field.name)} IS NULL" + (
+                f" AND {_src(field.name)} IS NULL" if spec.lookup else "")
             error(condition, column, "''", "'required, but empty'")
         if reason:
-            error(f"{text} IS NOT NULL AND {value} IS NULL", column, src, literal(reason))
+            error(f"{text(field.name)} IS NOT NULL AND {value} IS NULL", column, src,
+                  literal(reason))
         if field.allowed:
             options = ", ".join(literal(option) for option in field.allowed)
             error(f"{value} NOT IN ({options})", column, src,
@@ -202,14 +225,14 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
                   literal(f"breaks the rule {field.check}"))
     for row_check in kind.checks:
         names = _check_columns(row_check, kind)
-        value = " || ', ' || ".join(f"coalesce({_src(name)}, '')" for name in names) or "''"
+        value = " || ', ' || ".join(f"coalesce({shown(name)}, '')" for name in names) or "''"
         error(f"({row_check}) IS FALSE", ", ".join(labels[name] for name in names), value,
               literal(f"breaks the rule {row_check}"))
     # duplicate keys: every row after the first with the same key
     keys = ", ".join(q(name) for name in kind.key)
     not_null = " AND ".join(f"{q(name)} IS NOT NULL" for name in kind.key)
     key_label = ", ".join(labels[name] for name in kind.key)
-    key_value = " || ', ' || ".join(f"coalesce({q(name + '__text')}, '')" for name in kind.key)
+    key_value = " || ', ' || ".join(f"coalesce({text(name)}, '')" for name in kind.key)
     queries.append(
         f"SELECT _row, {positions.get(labels[kind.key[0]], 0)}, {literal(key_label)}, "
         f"{key_value}, "
@@ -231,11 +254,11 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
             f" || ' (import {target_table} first)'" if target_table != kind.name else "''")
         value = q(field.name)
         if source is None:
-            error(f"{value} IS NOT NULL", labels[field.name], _src(field.name), reason)
+            error(f"{value} IS NOT NULL", labels[field.name], shown(field.name), reason)
         else:
             error(f"{value} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {source} AS r(key) "
                   f"WHERE r.key = CAST({value} AS VARCHAR))",
-                  labels[field.name], _src(field.name), reason)
+                  labels[field.name], shown(field.name), reason)
     con.execute(f"CREATE TABLE typed AS SELECT {', '.join(typed)} FROM staged")
     con.execute("CREATE TABLE errors AS " + " UNION ALL ".join(queries))
     [(count, _rows)] = con.execute("SELECT count(*), count(DISTINCT _row) FROM errors").fetchall()
