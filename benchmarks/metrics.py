@@ -1,0 +1,261 @@
+"""Benchmark: an executive dashboard's worth of metrics on the 10M-transaction warehouse.
+
+    python -m benchmarks.metrics [--transactions 10000000] [--people 10000] [--data DIR]
+
+Every catalog metric, by team (where it can be cut by team; company-wide otherwise) and by
+month, over two years (2025-2026), each built, compiled and executed on DuckDB through
+Attain's catalog. Baseline in the same run: hand-written DuckDB SQL for a set of the same
+metrics (revenue with FX conversion, win rate, average deal size, open pipeline, calls per
+rep, MRR, customer churn, NPS), timed alike; their values are compared with Attain's
+(money to the cent, ratios to 1e-6) and the benchmark fails if any differ.
+
+The warehouse, the org and the app database are built once under /tmp/attain-heavy.lock
+(one heavy job at a time on the machine) into ``--data`` and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import fcntl
+import os
+import pickle
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import print_table, timed
+
+AS_OF = dt.date(2026, 12, 31)
+START, END = dt.date(2025, 1, 1), dt.date(2026, 12, 31)
+HEAVY_LOCK = "/tmp/attain-heavy.lock"
+
+
+def _setup_django(folder: Path) -> None:
+    (folder / "var").mkdir(parents=True, exist_ok=True)
+    os.environ["ATTAIN_VAR_DIR"] = str(folder / "var")
+    os.environ.setdefault("ATTAIN_SECRET_KEY", "benchmark")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "attain.settings"
+    os.environ["ATTAIN_WAREHOUSE_URL"] = f"duckdb:///{folder / 'warehouse.duckdb'}"
+    import django
+
+    django.setup()
+
+
+def build(folder: Path, transactions: int, people: int) -> None:
+    """Generate two years of the demo company and load it (warehouse and app database)."""
+    from django.core.management import call_command
+
+    from attain.org import services as org_services
+    from attain.targets import services as target_services
+    from attain.warehouse import connection, load
+    from attain.warehouse.demo import DemoOptions, generate
+
+    done = folder / "built"
+    if done.exists():
+        return
+    with open(HEAVY_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with timed() as building:
+            company = generate(DemoOptions(seed=7, as_of=AS_OF, people=people, quarters=8,
+                                           transactions=transactions))
+            url = os.environ["ATTAIN_WAREHOUSE_URL"]
+            load.create_tables(url=url, replace=True)
+            load.load_tables(company.tables, url=url)
+            connection.disconnect(url)
+            call_command("migrate", verbosity=0)
+            org_services.load_org(org=company.org, password="benchmark")
+            target_services.load_person_quotas(quotas=company.quotas)
+        (folder / "company.pickle").write_bytes(pickle.dumps(
+            {"transactions": company.transaction_count, "people": len(company.org.people)}))
+        done.write_text(f"{building.seconds:.1f}")
+        print(f"built the warehouse and the app database in {building.seconds:.0f} s")
+
+
+# --- hand-written DuckDB SQL: the baseline -------------------------------------------------
+
+FX = """
+    SELECT rate_date, from_currency, rate FROM fx_rates WHERE to_currency = 'USD'
+"""
+
+
+def _usd(table: str, amount: str, day: str, alias: str = "x") -> str:
+    """A table's rows with ``amount`` in USD at the latest rate on or before ``day``."""
+    return f"""
+        SELECT {alias}.*, CASE WHEN {alias}.currency = 'USD' THEN {alias}.{amount}
+               ELSE CAST(round(CAST({alias}.{amount} AS DECIMAL(38, 10)) * r.rate, 2)
+                         AS DECIMAL(18, 2)) END AS usd
+        FROM {table} {alias} ASOF LEFT JOIN ({FX}) r
+          ON {alias}.currency = r.from_currency AND {alias}.{day} >= r.rate_date
+    """
+
+
+def _team(day: str) -> str:
+    return (f"LEFT JOIN members m ON m.person = f.person_id "
+            f"AND f.{day} BETWEEN m.valid_from AND m.valid_to")
+
+
+MONTH = "strftime(date_trunc('month', {day}), '%Y-%m')"
+
+SQL: dict[str, str] = {
+    "revenue": f"""
+        WITH f AS (SELECT owner_id AS person_id, booked_on, usd FROM ({_usd(
+            "transactions", "amount", "booked_on")}) WHERE booked_on BETWEEN '{START}' AND '{END}')
+        SELECT m.team, {MONTH.format(day="f.booked_on")} AS period, sum(usd) AS value
+        FROM f {_team("booked_on")} GROUP BY ALL""",
+    "win_rate": f"""
+        WITH f AS (SELECT owner_id AS person_id, close_date, is_won FROM opportunities
+                   WHERE is_closed AND close_date BETWEEN '{START}' AND '{END}')
+        SELECT m.team, {MONTH.format(day="f.close_date")} AS period,
+               round(count(*) FILTER (WHERE is_won) / count(*), 6) AS value
+        FROM f {_team("close_date")} GROUP BY ALL""",
+    "average_deal_size": f"""
+        WITH f AS (SELECT owner_id AS person_id, close_date, usd FROM ({_usd(
+            "(SELECT *, coalesce(amount, 0) AS amt FROM opportunities)", "amt", "close_date")})
+                   WHERE is_won AND close_date BETWEEN '{START}' AND '{END}')
+        SELECT m.team, {MONTH.format(day="f.close_date")} AS period,
+               round(sum(usd) / count(*), 2) AS value
+        FROM f {_team("close_date")} GROUP BY ALL""",
+    "pipeline_value": f"""
+        WITH f AS (SELECT owner_id AS person_id, close_date, usd FROM ({_usd(
+            "(SELECT *, coalesce(amount, 0) AS amt FROM opportunities)", "amt", "close_date")})
+                   WHERE NOT is_closed AND close_date BETWEEN '{START}' AND '{END}')
+        SELECT m.team, {MONTH.format(day="f.close_date")} AS period, sum(usd) AS value
+        FROM f {_team("close_date")} GROUP BY ALL""",
+    "calls_per_rep": f"""
+        WITH calls AS (
+            SELECT m.team, {MONTH.format(day="f.day")} AS period, count(*) AS calls
+            FROM (SELECT person_id, CAST(occurred_at AS DATE) AS day FROM activities
+                  WHERE activity_type = 'call'
+                    AND CAST(occurred_at AS DATE) BETWEEN '{START}' AND '{END}') f
+            {_team("day")} GROUP BY ALL),
+        reps AS (
+            SELECT m.team, {MONTH.format(day="f.day")} AS period,
+                   count(DISTINCT f.person_id) AS reps
+            FROM rep_months f {_team("day")} GROUP BY ALL)
+        SELECT coalesce(c.team, r.team) AS team, coalesce(c.period, r.period) AS period,
+               CASE WHEN coalesce(r.reps, 0) > 0
+                    THEN round(coalesce(c.calls, 0) / r.reps, 2) END AS value
+        FROM calls c FULL JOIN reps r
+          ON c.team IS NOT DISTINCT FROM r.team AND c.period = r.period""",
+    "mrr": f"""
+        SELECT NULL AS team, {MONTH.format(day="month")} AS period, sum(usd) AS value
+        FROM ({_usd("subscriptions", "mrr", "month")})
+        WHERE month BETWEEN '{START}' AND '{END}' GROUP BY ALL""",
+    "customer_churn_rate": f"""
+        WITH churned AS (SELECT month, count(*) AS n FROM subscriptions
+                         WHERE movement = 'churn' GROUP BY ALL),
+        opening AS (SELECT month + INTERVAL 1 MONTH AS month,
+                           count(DISTINCT account_id) FILTER (WHERE mrr > 0) AS n
+                    FROM subscriptions GROUP BY ALL)
+        SELECT NULL AS team, {MONTH.format(day="o.month")} AS period,
+               CASE WHEN o.n > 0 THEN round(coalesce(c.n, 0) / o.n, 6) END AS value
+        FROM opening o LEFT JOIN churned c ON c.month = o.month
+        WHERE o.month BETWEEN '{START}' AND '{END}'""",
+    "nps": f"""
+        SELECT NULL AS team, {MONTH.format(day="responded_on")} AS period,
+               round(100 * (count(*) FILTER (WHERE score >= 9)
+                            - count(*) FILTER (WHERE score <= 6)) / count(*), 2) AS value
+        FROM customer_feedback
+        WHERE survey = 'nps' AND responded_on BETWEEN '{START}' AND '{END}' GROUP BY ALL""",
+}
+"""Hand-written SQL for a set of the catalog's metrics, by team and month."""
+
+
+def _register_org(con: Any) -> None:
+    """The same people and teams Attain reads from the app database, as DuckDB tables."""
+    from attain.metrics import org
+
+    members = org.memberships().to_pyarrow()
+    members = members.rename_columns(["person", "team", "valid_from", "valid_to"])
+    con.register("members_arrow", members)
+    con.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT * FROM members_arrow")
+    reps = org.rep_months(START, END).to_pyarrow().rename_columns(["person_id", "day"])
+    con.register("reps_arrow", reps)
+    con.execute("CREATE OR REPLACE TEMP TABLE rep_months AS SELECT * FROM reps_arrow")
+
+
+def _as_map(rows: list[dict[str, Any]], dimension: str | None) -> dict[tuple[Any, str], Any]:
+    return {(row.get(dimension) if dimension else None, row["period"]): row["value"]
+            for row in rows}
+
+
+def _differences(attain: dict[tuple[Any, str], Any], sql: dict[tuple[Any, str], Any],
+                 tolerance: Decimal) -> int:
+    keys = set(attain) | set(sql)
+    wrong = 0
+    for key in keys:
+        a, b = attain.get(key), sql.get(key)
+        if a is None and b in (None, 0):
+            continue
+        if a is None or b is None or abs(Decimal(str(a)) - Decimal(str(b))) > tolerance:
+            wrong += 1
+    return wrong
+
+
+def run(folder: Path) -> list[dict[str, Any]]:
+    from attain import metrics
+    from attain.warehouse import connection
+
+    backend = connection.connect()
+    rows: list[dict[str, Any]] = []
+    results: dict[str, list[dict[str, Any]]] = {}
+    for metric in metrics.catalog():
+        by = ["team"] if "team" in metric.dimensions else []
+        with timed() as took:
+            table = metric.query(by=by, grain="month", start=START, end=END).to_pyarrow()
+        results[metric.name] = table.to_pylist()
+        rows.append({"metric": metric.name, "by": ",".join(by) or "company",
+                     "rows": table.num_rows, "attain_s": took.seconds})
+    con = backend.con
+    _register_org(con)
+    for row in rows:
+        sql = SQL.get(row["metric"])
+        if sql is None:
+            continue
+        with timed() as took:
+            found = con.execute(sql).to_arrow_table().to_pylist()
+        row["sql_s"] = took.seconds
+        dimension = None if row["by"] == "company" else "team"
+        places = metrics.get(row["metric"]).places
+        tolerance = Decimal(1).scaleb(-places)
+        row["differences"] = _differences(_as_map(results[row["metric"]], dimension),
+                                          _as_map(found, dimension), tolerance)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--transactions", type=int, default=10_000_000)
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--data", default=None,
+                        help="folder to build the data in and reuse (default under /tmp)")
+    args = parser.parse_args()
+    folder = Path(args.data or f"/tmp/attain-metrics-bench/{args.transactions}-{args.people}")
+    folder.mkdir(parents=True, exist_ok=True)
+    _setup_django(folder)
+    build(folder, args.transactions, args.people)
+    facts = pickle.loads((folder / "company.pickle").read_bytes())
+    rows = run(folder)
+    total = sum(row["attain_s"] for row in rows)
+    compared = [row for row in rows if "sql_s" in row]
+    attain_subset = sum(row["attain_s"] for row in compared)
+    sql_subset = sum(row["sql_s"] for row in compared)
+    shown = [{"metric": r["metric"], "by": r["by"], "rows": r["rows"],
+              "Attain s": r["attain_s"], "SQL s": r.get("sql_s", ""),
+              "÷ SQL": (f"{r['attain_s'] / r['sql_s']:.1f}x" if "sql_s" in r else ""),
+              "differ": r.get("differences", "")} for r in rows]
+    print_table(f"Every catalog metric by month, {START}..{END}, on "
+                f"{facts['transactions']:,} transactions and {facts['people']:,} people", shown)
+    print(f"all {len(rows)} metrics: {total:.1f} s in Attain "
+          f"({total / len(rows):.2f} s a metric)")
+    print(f"the {len(compared)} with hand-written SQL: Attain {attain_subset:.1f} s, "
+          f"SQL {sql_subset:.1f} s, ratio {attain_subset / sql_subset:.1f}x")
+    wrong = sum(row.get("differences", 0) for row in compared)
+    if wrong:
+        raise SystemExit(f"{wrong} values differ between Attain and the hand-written SQL")
+    print("every compared value agrees (money to the cent, ratios to their last place)")
+
+
+if __name__ == "__main__":
+    main()
