@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -206,7 +206,24 @@ def statement(*, viewer: Any, employee_id: str, period: str | Period,
 def statements(*, viewer: Any, period: str | Period, employee_ids: Iterable[str] | None = None,
                url: str | None = None, as_of: dt.date | None = None) -> list[Statement]:
     """The statements of ``employee_ids`` (default: everyone ``viewer`` may see who has
-    lines or a payout), built from one query of the lines."""
+    lines or a payout), in employee id order."""
+    found = iter_statements(viewer=viewer, period=period, employee_ids=employee_ids, url=url,
+                            as_of=as_of)
+    return sorted(found, key=lambda item: item.employee_id)
+
+
+LINE_COLUMNS = ("payee_id", "line_kind", "component_id", "booked_on", "transaction_id",
+                "opportunity_id", "credit_rule", "via_person", "share", "value", "tier_no",
+                "tier_lower", "rate", "base", "modifier", "quota", "cum_before", "note",
+                "source_amount", "source_currency", "fx_factor", "amount", "currency")
+BATCH_ROWS = 200_000
+
+
+def iter_statements(*, viewer: Any, period: str | Period,
+                    employee_ids: Iterable[str] | None = None, url: str | None = None,
+                    as_of: dt.date | None = None) -> Iterator[Statement]:
+    """Statements one payee at a time, streaming the lines in batches, so a payroll day of
+    ten thousand statements never holds every line in memory."""
     the_period = parse_period(period)
     run_id, pay_run = run_for(the_period)
     visible = (None if viewer is OPERATOR
@@ -218,17 +235,6 @@ def statements(*, viewer: Any, period: str | Period, employee_ids: Iterable[str]
     elif visible is not access.ALL:
         wanted = set(visible)
     backend = connection.connect(url)
-    stored = backend.table("results_lines")
-    lines = stored.filter(stored.run_id == run_id)
-    if wanted is not None:
-        lines = lines.filter(lines.payee_id.isin(sorted(wanted)))
-    accounts = backend.table("accounts").select(a_id="account_id", account_name="name")
-    lines = lines.left_join(accounts, lines.account_id == accounts.a_id).drop("a_id")
-    lines = lines.order_by(["payee_id", "booked_on", "transaction_id", "comp_key",
-                            "credit_rule", "via_person", "tier_no", "line_kind"])
-    rows_by_payee: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in lines.to_pyarrow().to_pylist():
-        rows_by_payee[row["payee_id"]].append(row)
     measures = backend.table("results_measures")
     measures = measures.filter((measures.run_id == run_id)
                                & (measures.period_start <= the_period.end)
@@ -247,12 +253,10 @@ def statements(*, viewer: Any, period: str | Period, employee_ids: Iterable[str]
         payouts = {payout.employee_id: payout for payout in query}
     people = dict(Person.objects.values_list("employee_id", "name"))
     currencies = dict(Person.objects.values_list("employee_id", "currency"))
-    everyone = sorted(wanted if wanted is not None else set(rows_by_payee) | set(payouts))
     day = as_of or min(dt.date.today(), the_period.end)
     state = pay_run.get_state_display() if pay_run else "not in a pay run"
-    result = []
-    for employee_id in everyone:
-        rows = rows_by_payee.get(employee_id, [])
+
+    def build(employee_id: str, rows: list[dict[str, Any]]) -> Statement:
         currency = rows[0]["currency"] if rows else currencies.get(employee_id, "USD")
         statement_lines = [StatementLine(
             number=number, kind=row["line_kind"], component=row["component_id"],
@@ -263,7 +267,7 @@ def statements(*, viewer: Any, period: str | Period, employee_ids: Iterable[str]
             currency=row["currency"], text=explain(row, account_name=row["account_name"]),
         ) for number, row in enumerate(rows, 1)]
         payout = payouts.get(employee_id)
-        result.append(Statement(
+        return Statement(
             employee_id=employee_id, name=people.get(employee_id, employee_id),
             period=the_period.label, currency=currency, run_id=run_id, pay_run_state=state,
             earned=sum_money(line.amount for line in statement_lines),
@@ -275,8 +279,35 @@ def statements(*, viewer: Any, period: str | Period, employee_ids: Iterable[str]
             payout=[PayoutLine(item.kind, item.get_kind_display(), item.amount,
                                item.description) for item in payout.items.all()]
             if payout else [],
-        ))
-    return result
+        )
+
+    stored = backend.table("results_lines")
+    lines = stored.filter(stored.run_id == run_id).select(*LINE_COLUMNS, "account_id",
+                                                           "comp_key")
+    if wanted is not None:
+        lines = lines.filter(lines.payee_id.isin(sorted(wanted)))
+    accounts = backend.table("accounts").select(a_id="account_id", account_name="name")
+    lines = lines.left_join(accounts, lines.account_id == accounts.a_id).select(
+        *LINE_COLUMNS, "comp_key", "account_name")
+    lines = lines.order_by(["payee_id", "booked_on", "transaction_id", "comp_key",
+                            "credit_rule", "via_person", "tier_no", "line_kind"])
+    done: set[str] = set()
+    current: str | None = None
+    rows: list[dict[str, Any]] = []
+    for batch in lines.to_pyarrow_batches(chunk_size=BATCH_ROWS):
+        for row in batch.to_pylist():
+            if row["payee_id"] != current:
+                if current is not None:
+                    done.add(current)
+                    yield build(current, rows)
+                current, rows = row["payee_id"], []
+            rows.append(row)
+    if current is not None:
+        done.add(current)
+        yield build(current, rows)
+    rest = (wanted if wanted is not None else set(payouts)) - done
+    for employee_id in sorted(rest):
+        yield build(employee_id, [])
 
 
 def _headline(row: dict[str, Any], day: dt.date, period: Period) -> ComponentHeadline:
