@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Callable[[Row], Row]] = {
     "subscriptions": lambda r: {"mrr_change": "0.00", "movement": "flat", "currency": "USD"},
     "customer_feedback": lambda r: {"account_id": "A-1"},
     "fx_rates": lambda r: {"to_currency": "USD"},
+    "training": lambda r: {"score": None},
 }
 
 

@@ -48,15 +48,27 @@ direction (which way is good), additivity, time column, parts and dimensions;
 ``attain metrics list [--json]`` and ``attain metric NAME --by team --grain quarter
 --from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark] [--json|--csv]``.
 
+Training ROI: ``metrics.training_effect("win_rate", course_id="NEG-201", before=(d0, d1),
+after=(d2, d3))`` compares the metric's change for the people who completed the course
+between the windows with that of the people who did not (rows ``trained``, ``untrained``
+and ``effect``, the difference of the two changes).
+
 People, teams and quotas come from the app database (Django must be set up, as it is
 in ``attain shell`` or after ``django.setup()``); everything else from the warehouse.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from attain.metrics.model import GRAINS, Metric, MetricError, Part
 
-__all__ = ["GRAINS", "Metric", "MetricError", "Part", "catalog", "get"]
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+__all__ = ["GRAINS", "Metric", "MetricError", "Part", "catalog", "get", "training_effect"]
 
 
 def catalog() -> list[Metric]:
@@ -75,3 +87,14 @@ def get(name: str) -> Metric:
     except KeyError:
         known = ", ".join(METRICS_BY_NAME)
         raise MetricError(f"unknown metric {name!r}; metrics are: {known}") from None
+
+
+def training_effect(metric: str | Metric, *, course_id: str, before: tuple[dt.date, dt.date],
+                    after: tuple[dt.date, dt.date],
+                    warehouse: BaseBackend | str | None = None) -> ir.Table:
+    """How ``metric`` changed for people trained on ``course_id`` against the untrained, over
+    the same two windows (:mod:`attain.metrics.training`)."""
+    from attain.metrics.training import training_effect as effect
+
+    chosen = get(metric) if isinstance(metric, str) else metric
+    return effect(chosen, course_id=course_id, before=before, after=after, warehouse=warehouse)
