@@ -15,6 +15,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     # module, arguments at full scale, arguments with --quick
     ("benchmarks.demo_data", [], ["--transactions", "1000000", "--people", "1000"]),
     ("benchmarks.engine", [], ["--transactions", "1000000", "--people", "1000"]),
+    ("benchmarks.ingest", [], ["--rows", "100000"]),
     ("benchmarks.metrics", [], ["--transactions", "1000000", "--people", "1000"]),
     ("benchmarks.targets", [], ["--reps", "1000"]),
 ]
