@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import plotly
 
 from attain.paths import var_dir
 
@@ -126,6 +127,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# plotly.js ships inside the plotly wheel: served as static/plotly/plotly.min.js, no CDN.
+STATICFILES_DIRS = [("plotly", Path(plotly.__file__).resolve().parent / "package_data")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

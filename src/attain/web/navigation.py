@@ -16,6 +16,8 @@ A, F, M, R, E = (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.MANAGER, Acces
 ITEMS: list[tuple[str, str, set[str]]] = [
     # label, url name, roles that see it
     ("Home", "home", {A, F, M, R, E}),
+    ("Dashboard", "dashboard", {A, F, M, E}),
+    ("KPIs", "kpis", {A, F, M, R, E}),
     ("People", "people", {A, F, M, E}),
     ("Teams", "teams", {A, F, M, R, E}),
     ("Plans", "plans", {A, F, M, R, E}),

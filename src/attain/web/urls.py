@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from attain.web import views
-from attain.web.pages import audit, people, plans, runs
+from attain.web.pages import audit, kpis, people, plans, runs
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -21,4 +21,7 @@ urlpatterns = [
     path("runs/start/", runs.start, name="run-start"),
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
+    path("kpis/", kpis.explorer, name="kpis"),
+    path("dashboard/", kpis.dashboard, name="dashboard"),
+    path("dashboard/tiles/", kpis.dashboard_tiles, name="dashboard-tiles"),
 ]

@@ -28,6 +28,23 @@ def start_worker() -> threading.Thread:
     return thread
 
 
+def warm_caches() -> threading.Thread:
+    """Read the slow, cached page parts once at start, so the first visitor does not wait."""
+    def warm() -> None:
+        import datetime as dt
+        import logging
+
+        from attain.web import kpis
+        try:
+            kpis.dashboard(dt.date.today())
+        except Exception:  # an empty warehouse must not stop the server
+            logging.getLogger("attain").info("dashboard not warmed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="attain-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 class Command(BaseCommand):
     help = "Serve Attain (default http://127.0.0.1:8000) with its background worker."
 
@@ -44,6 +61,7 @@ class Command(BaseCommand):
 
         if not options["no_worker"] and "DatabaseBackend" in settings.TASKS["default"]["BACKEND"]:
             start_worker()
+        warm_caches()
         host, _, port = str(options["addr"]).rpartition(":")
         serve(application, host=host or "127.0.0.1", port=int(port), threads=options["threads"],
               ident="attain")
