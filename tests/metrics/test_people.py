@@ -170,3 +170,31 @@ def test_nps_and_csat_from_their_own_surveys(warehouse: str) -> None:
     february = {"grain": "month", "start": dt.date(2025, 2, 1), "end": dt.date(2025, 2, 28)}
     rows = metrics.get("nps").query(**february).to_pyarrow().to_pylist()  # type: ignore[arg-type]
     assert (rows[0]["value"], rows[0]["reason"]) == (None, "no NPS answers in the period")
+
+
+def test_territory_is_the_rule_the_account_matched_on_the_day(warehouse: str) -> None:
+    from attain.territories import services as territory_services
+
+    territory_services.save_territory(code="emea", name="EMEA", rule='account.region == "EMEA"',
+                                      valid_from=dt.date(2024, 1, 1),
+                                      valid_to=dt.date(2025, 1, 15))
+    territory_services.save_territory(
+        code="emea-ent", name="EMEA enterprise",
+        rule='account.region == "EMEA" and account.segment == "enterprise"',
+        valid_from=dt.date(2025, 1, 16))
+    builders.load(warehouse, accounts="""
+        account_id,region,segment
+        A-1,EMEA,enterprise
+        A-2,EMEA,smb
+        A-3,AMER,smb
+    """, transactions="""
+        transaction_id,account_id,amount,booked_on
+        T-1,A-1,100.00,2025-01-10
+        T-2,A-2,200.00,2025-01-20
+        T-3,A-1,50.00,2025-01-20
+        T-4,A-3,70.00,2025-01-05
+    """)
+    # 10 January: A-1 is in emea (100.00). From the 16th only emea-ent exists: A-1's T-3
+    # (50.00) is there; A-2 (smb) and A-3 (AMER) match no territory: 200 + 70 = 270.00
+    assert _cut("revenue", ["territory"], **JAN) == {
+        "emea": Decimal("100.00"), "emea-ent": Decimal("50.00"), None: Decimal("270.00")}

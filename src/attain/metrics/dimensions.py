@@ -49,6 +49,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("country", "Country", "The account's country.", ("account_id",)),
     Dimension("channel", "Channel", "How the account is served (direct, partner, online).",
               ("account_id",)),
+    Dimension("territory", "Territory", "The territory whose rule the account matched on the "
+              "day of the fact (an account two rules match counts in both).",
+              ("account_id",)),
     Dimension("account", "Account", "The customer (account id).", ("account_id",)),
     Dimension("product", "Product", "The product (SKU).", ("product_id",)),
     Dimension("product_family", "Product family", "The product's family.", ("product_id",)),
@@ -118,6 +121,11 @@ def resolve(table: ir.Table, names: Sequence[str], ctx: sources.Context) -> ir.T
         table = table.drop(*[c for c in ("d_opp", "d_lead_source", "d_campaign")
                              if c.removeprefix("d_") not in needs_deal])
         table = table.rename({n: f"d_{n}" for n in needs_deal})
+    if "territory" in names:
+        matched = ctx.cached("territories", lambda: org.territories(ctx.warehouse))
+        table = table.left_join(
+            matched, (table.account_id == matched.tr_account) & (matched.tr_from <= table.at)
+            & (table.at <= matched.tr_to)).drop("tr_account", "tr_from", "tr_to")
     if "product_family" in names:
         products = ctx.table("products").select(d_product="product_id", product_family="family")
         table = table.left_join(products, table.product_id == products.d_product).drop(

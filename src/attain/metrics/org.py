@@ -15,8 +15,10 @@ from decimal import Decimal
 
 import ibis
 import pyarrow as pa
+from ibis.backends import BaseBackend
 
 from attain.core.money import CENT, allocate
+from attain.plans import expressions
 
 FOREVER = dt.date(9999, 12, 31)
 """Open-ended effective dates become this day, so range joins need no null handling."""
@@ -124,3 +126,29 @@ def quota_months(first: dt.date, last: dt.date) -> ibis.Table:
         "at": pa.array(days, pa.date32()),
         "quota": pa.array(amounts, pa.decimal128(18, 2)),
     }))
+
+
+def territories(warehouse: BaseBackend) -> ibis.Table:
+    """(tr_account, territory, tr_from, tr_to): which territory's rule each account matched
+    while the territory was in force; an account two rules match is in both."""
+    from attain.territories import services as territory_services
+    from attain.territories.models import Territory
+
+    accounts = warehouse.table("accounts")
+    columns = {name: accounts[column]
+               for name, column in territory_services.ACCOUNT_COLUMNS.items()}
+    matches: list[ibis.Table] = []
+    for territory in Territory.objects.order_by("code", "valid_from"):
+        condition = expressions.to_ibis(territory_services.check_rule(territory.rule), columns)
+        matches.append(accounts.filter(condition.fill_null(False)).select(
+            tr_account="account_id", territory=ibis.literal(territory.code),
+            tr_from=ibis.literal(territory.valid_from, type="date"),
+            tr_to=ibis.literal(territory.valid_to or FOREVER, type="date")))
+    if not matches:
+        return ibis.memtable(pa.table({
+            "tr_account": pa.array([], pa.string()), "territory": pa.array([], pa.string()),
+            "tr_from": pa.array([], pa.date32()), "tr_to": pa.array([], pa.date32())}))
+    matched = matches[0]
+    for more in matches[1:]:
+        matched = matched.union(more)
+    return matched
