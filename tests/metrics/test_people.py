@@ -198,3 +198,29 @@ def test_territory_is_the_rule_the_account_matched_on_the_day(warehouse: str) ->
     # (50.00) is there; A-2 (smb) and A-3 (AMER) match no territory: 200 + 70 = 270.00
     assert _cut("revenue", ["territory"], **JAN) == {
         "emea": Decimal("100.00"), "emea-ent": Decimal("50.00"), None: Decimal("270.00")}
+
+
+def test_compare_with_targets_gives_attainment_and_gap(warehouse: str) -> None:
+    builders.org(ORG)
+    _quota("E1", "3000.00")
+    _quota("E2", "1500.00")
+    builders.load(warehouse, transactions="""
+        transaction_id,owner_id,amount,booked_on
+        T-1,E1,1000.00,2025-01-10
+        T-2,E2,1000.00,2025-02-10
+        T-3,E1,2500.00,2025-03-10
+    """)
+    rows = metrics.get("revenue").query(by=["person"], compare="target", **Q1).to_pyarrow()  # type: ignore[arg-type]
+    got = {r["person"]: (r["value"], r["target"], r["attainment"], r["gap"])
+           for r in rows.to_pylist()}
+    # E1 3500 of 3000: 1.166667, 500 over; E2 1000 of 1500: 0.666667, 500 to go
+    assert got == {
+        "E1": (Decimal("3500.00"), Decimal("3000.00"), Decimal("1.166667"), Decimal("-500.00")),
+        "E2": (Decimal("1000.00"), Decimal("1500.00"), Decimal("0.666667"), Decimal("500.00"))}
+    # by month the quarter's target is spread evenly: January has 1000.00 of E1's 3000
+    months = metrics.get("revenue").query(by=["person"], compare="target", grain="month",
+                                          start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31))
+    assert [(r["person"], r["target"]) for r in months.to_pyarrow().to_pylist()] == [
+        ("E1", Decimal("1000.00"))]
+    with pytest.raises(metrics.MetricError, match="by person, by team"):
+        metrics.get("revenue").query(by=["segment"], compare="target", **Q1)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ it)::
         start=dt.date(2026, 1, 1),         # periods overlapping start..end, whole
         end=dt.date(2026, 12, 31),
         filters={"segment": "enterprise"}, # dimension -> value or list of values
-        compare=None,                      # or "prior", "yoy", "benchmark"
+        compare=None,                      # or "prior", "yoy", "benchmark", "target"
         warehouse=None,                    # backend, URL, or the configured warehouse
         calendar=None,                     # FiscalCalendar (default: calendar years)
     )
@@ -41,12 +41,15 @@ their team; ``by=["person"]``: everyone): ``peer_count``, ``peer_median``,
 ``peer_top_quartile`` (the quartile on the good side), ``peer_average`` (mean of the
 peers' values), ``group_value`` (the metric for the whole peer group, e.g. the company),
 ``rank`` (1 is best, by the metric's direction) and ``percentile`` (0 worst .. 1 best).
+With ``compare="target"`` (by person, by team, or for the company): ``target`` (approved
+targets of the metric, latest version, spread evenly over their months), ``attainment``
+(value ÷ target) and ``gap`` (target − value); bookings quotas are revenue targets.
 
 Each :class:`Metric` carries its name, label, description, formula (in words), unit,
 direction (which way is good), additivity, time column, parts and dimensions;
 ``docs/metrics.md`` is generated from them (``attain docs``). From the shell:
 ``attain metrics list [--json]`` and ``attain metric NAME --by team --grain quarter
---from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark] [--json|--csv]``.
+--from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark|target] [--json|--csv]``.
 
 Training ROI: ``metrics.training_effect("win_rate", course_id="NEG-201", before=(d0, d1),
 after=(d2, d3))`` compares the metric's change for the people who completed the course

@@ -1,4 +1,5 @@
-"""Comparisons: a metric against its prior period, the same period last year, or its peers.
+"""Comparisons: a metric against its prior period, the same period last year, its peers, or
+its targets.
 
 ``prior`` and ``yoy`` run the same metric with every part read from the compared period
 but labelled with the period asked for, and join the two on the dimensions and the
@@ -16,14 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt_
+import pyarrow as pa
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from attain.core.periods import FiscalCalendar
+from attain.core.money import ZERO, allocate
+from attain.metrics import org
 from attain.metrics import periods as periods_module
 from attain.metrics.model import Grain, MetricError
 from attain.metrics.periods import Span
@@ -31,6 +36,11 @@ from attain.metrics.query import compute, divide
 
 if TYPE_CHECKING:
     from attain.metrics.model import Metric
+
+
+TARGET_ALIASES: dict[str, tuple[str, ...]] = {"revenue": (org.QUOTA_METRIC,)}
+"""Target metric names that measure a catalog metric under another name: bookings quotas
+are revenue targets."""
 
 
 def _same(left: ir.Table, right: ir.Table, by: list[str], prefix: str
@@ -53,6 +63,8 @@ def compare(metric: Metric, *, how: str, by: list[str], current: list[Span], gra
     base = compute(metric, by=by, current=current, **common)
     if how == "benchmark":
         return _benchmark(metric, base, by=by, current=current, common=common)
+    if how == "target":
+        return _target(metric, base, by=by, current=current, grain=grain)
     other = compute(metric, by=by, current=current, compare_shift=how, **common)
     other = other.select(*by, "period", compare_value="value")
     other = _prefixed(other, [*by, "period"], "c_")
@@ -121,3 +133,57 @@ def _benchmark(metric: Metric, base: ir.Table, *, by: list[str], current: list[S
         rank=joined.rank,
         percentile=joined.percentile.round(6).cast(dt_.Decimal(18, 6)),
     )
+
+
+_TARGET_OWNERS = {(): "company", ("person",): "person", ("team",): "team"}
+
+
+def _target(metric: Metric, base: ir.Table, *, by: list[str], current: list[Span],
+            grain: Grain) -> ir.Table:
+    """``base`` with the owners' approved targets for the metric (latest version), spread
+    evenly over their months to the cent and summed per period asked for."""
+    from attain.targets.models import Quota, QuotaStatus
+
+    owner_type = _TARGET_OWNERS.get(tuple(by))
+    if owner_type is None:
+        raise MetricError("a target comparison is by person, by team, or for the company "
+                          "(no dimension): targets are owned by people, teams and the company")
+    if grain in ("day", "week"):
+        raise MetricError("targets are set by month or longer: compare with them by month, "
+                          "quarter or year")
+    names = {metric.name, *TARGET_ALIASES.get(metric.name, ())}
+    quotas = Quota.objects.filter(metric__in=names, owner_type=owner_type,
+                                  status=QuotaStatus.APPROVED,
+                                  period_end__gte=current[0].start,
+                                  period_start__lte=current[-1].end)
+    latest: dict[tuple[str, str], tuple[int, dt.date, dt.date, Decimal]] = {}
+    for quota in quotas.select_related("person", "team"):
+        owner = (quota.person.employee_id if quota.person else
+                 quota.team.code if quota.team else "")
+        key = (owner, quota.period)
+        if key not in latest or quota.version > latest[key][0]:
+            latest[key] = (quota.version, quota.period_start, quota.period_end, quota.amount)
+    totals: dict[tuple[str, str], Decimal] = {}
+    for (owner, _period), (_version, start, end, amount) in latest.items():
+        months = org.months_of(start, end)
+        for day, share in zip(months, allocate(amount, [Decimal(1)] * len(months)),
+                              strict=True):
+            for span in current:
+                if span.start <= day <= span.end:
+                    totals[(owner, span.label)] = totals.get((owner, span.label), ZERO) + share
+    targets = ibis.memtable(pa.table({
+        "t_owner": pa.array([key[0] for key in totals], pa.string()),
+        "t_period": pa.array([key[1] for key in totals], pa.string()),
+        "target": pa.array(list(totals.values()), pa.decimal128(18, 2)),
+    }))
+    predicate = [base.period == targets.t_period]
+    if by:
+        predicate.append(base[by[0]] == targets.t_owner)
+    joined = base.left_join(targets, predicate)
+    value_type = dt_.Decimal(38, metric.places)
+    target = joined.target.cast(value_type)
+    return joined.select(
+        *base.columns, target=target,
+        attainment=ibis.ifelse(target.isnull() | (target <= 0) | joined.value.isnull(),
+                               ibis.null(dt_.Decimal(38, 6)), divide(joined.value, target, 6)),
+        gap=(target - joined.value).cast(value_type))

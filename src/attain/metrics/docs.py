@@ -50,14 +50,22 @@ How every metric is computed:
 Python: `attain.metrics.get("win_rate").query(by=["team"], grain="quarter", start=…,
 end=…, filters={"segment": "smb"}, compare="prior")` returns an Ibis table (`.to_pandas()`).
 Shell: `attain metrics list [--json]` and `attain metric NAME --by team --grain quarter
---from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark] [--json|--csv]`.
+--from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark|target] [--json|--csv]`.
 
 Comparisons: `prior` (the period before) and `yoy` (the same period a year earlier) add
 `compare_period`, `compare_value`, `change` and `change_ratio`, the compared value computed
 from its own parts. `benchmark` sets each row against its peers (rows of the same period
 sharing every `by` dimension but the last): `peer_count`, `peer_median`,
 `peer_top_quartile`, `peer_average`, `group_value` (the metric over the whole peer group),
-`rank` (1 is best) and `percentile` (0 worst to 1 best).
+`rank` (1 is best) and `percentile` (0 worst to 1 best). `target` (by person, by team or
+for the company) adds `target` (approved targets of the metric, latest version, spread
+evenly over their months to the cent), `attainment` (value ÷ target) and `gap`
+(target − value); bookings quotas are revenue targets.
+
+Training ROI: `attain.metrics.training_effect(metric, course_id=…, before=(…), after=(…))`
+compares the metric's change for people who completed the course between the two windows
+with the change for people who had not taken it, over the same windows (a difference in
+differences; each group's ratio from its summed parts).
 """
 
 

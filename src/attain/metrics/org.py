@@ -88,6 +88,16 @@ def rep_months(first: dt.date, last: dt.date) -> ibis.Table:
     }))
 
 
+def months_of(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day within ``start``..``end`` of each month the span touches."""
+    months: list[dt.date] = []
+    month = start.replace(day=1)
+    while month <= end:
+        months.append(max(month, start))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
 def quota_months(first: dt.date, last: dt.date) -> ibis.Table:
     """Approved person quotas (latest version) spread evenly over their months, to the cent.
 
@@ -111,11 +121,7 @@ def quota_months(first: dt.date, last: dt.date) -> ibis.Table:
     days: list[dt.date] = []
     amounts: list[Decimal] = []
     for (person, _period), (_version, start, end, amount) in sorted(latest.items()):
-        months: list[dt.date] = []
-        month = start.replace(day=1)
-        while month <= end:
-            months.append(max(month, start))
-            month = (month + dt.timedelta(days=32)).replace(day=1)
+        months = months_of(start, end)
         for day, share in zip(months, allocate(amount.quantize(CENT), [Decimal(1)] * len(months)),
                               strict=True):
             people.append(person)

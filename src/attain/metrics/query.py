@@ -35,7 +35,7 @@ PART = dt_.Decimal(38, 6)
 """Parts are summed at six places: exact for cents and for counts."""
 
 PERIOD_COLUMNS = ["period", "period_start", "period_end"]
-COMPARE_CHOICES = ("prior", "yoy", "benchmark")
+COMPARE_CHOICES = ("prior", "yoy", "benchmark", "target")
 
 
 def backend_for(warehouse: BaseBackend | str | None) -> BaseBackend:
