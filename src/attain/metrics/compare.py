@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt_
-import pyarrow as pa
 import ibis.expr.types as ir
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from attain.core.periods import FiscalCalendar
 from attain.core.money import ZERO, allocate
+from attain.core.periods import FiscalCalendar
 from attain.metrics import org
 from attain.metrics import periods as periods_module
 from attain.metrics.model import Grain, MetricError
