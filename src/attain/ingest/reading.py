@@ -322,11 +322,19 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, *, file_name: str,
     return _read_csv(con, path, file_name, encoding, delimiter)
 
 
+SCRATCH_MEMORY = os.environ.get("ATTAIN_IMPORT_MEMORY", "2GB")
+"""Memory an import's checking may hold; beyond it DuckDB spills to a temporary folder."""
+
+
 @contextmanager
 def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private in-memory DuckDB for one import's reading and checking."""
-    con = duckdb.connect(":memory:", config={"threads": str(max(os.cpu_count() or 1, 1))})
-    try:
-        yield con
-    finally:
-        con.close()
+    """A private in-memory DuckDB for one import's reading and checking, its memory bounded
+    (large files spill to a temporary folder, removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="attain-import-spill-") as spill:
+        con = duckdb.connect(":memory:", config={
+            "threads": str(max(os.cpu_count() or 1, 1)), "memory_limit": SCRATCH_MEMORY,
+            "temp_directory": spill})
+        try:
+            yield con
+        finally:
+            con.close()
