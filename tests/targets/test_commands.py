@@ -152,3 +152,30 @@ def test_learned_seasonality_follows_the_teams_past_months(company: str) -> None
     assert e1["by_month"] == {"2026-10": "16666.67", "2026-11": "14285.72",
                               "2026-12": "19047.62"}
     assert (e1["amount"], e2["amount"]) == ("50000.01", "49999.99")
+
+
+def test_a_check_in_on_a_goal_records_confidence_and_the_status_of_the_day(
+        company: str, tmp_path: Path) -> None:
+    path = tmp_path / "jan.yaml"
+    path.write_text("goal: jan\nmetric: revenue\nowner: person:E1\ntarget: 3100\n"
+                    "period: 2026-01\nobjective: Plan\ncheck_ins: weekly\n")
+    _run("goals", "check", str(path), "--today", "2026-01-01", "--save")
+    # On 14 Jan: 1,200 against 1,400 expected -> 85.7% of pace, at risk.
+    out = _run("goals", "checkin", "jan", "--confidence", "60", "--comment",
+               "Two quiet days; deals lined up for next week", "--today", "2026-01-14")
+    assert out.strip() == "checked in on jan (2026-01-14): confidence 60%, status at risk"
+    check_in = Goal.objects.get(key="jan").check_ins.get()
+    assert (check_in.confidence, check_in.status, check_in.author.employee_id) == (
+        60, "at_risk", "E1")
+
+
+def test_approve_turns_the_latest_drafts_of_a_period_into_the_current_quotas(
+        company: str) -> None:
+    _run("quotas", "allocate", "--parent", "team:T1", "--amount", "100000", "--period",
+         "2026-01", "--save")
+    # Still the fixture's approved 3,100 until the drafts are approved.
+    [before] = services.current_quotas(owner="person:E1", period="2026-01")
+    assert before.amount == Decimal(3100)
+    assert _run("quotas", "approve", "--period", "2026-01").strip() == "approved 2 quotas"
+    amounts = {services.owner_of(q): q.amount for q in services.current_quotas(period="2026-01")}
+    assert amounts == {"person:E1": Decimal("80000.00"), "person:E2": Decimal("20000.00")}

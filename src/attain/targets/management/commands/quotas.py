@@ -1,4 +1,5 @@
-"""``attain quotas allocate``: split a parent's quota over its children, to the cent."""
+"""``attain quotas allocate``: split a parent's quota over its children, to the cent;
+``attain quotas approve --period P``: approve the latest draft versions."""
 
 from __future__ import annotations
 
@@ -49,11 +50,13 @@ class Command(BaseCommand):
     help = "Allocate a parent's quota to its children (equal, historical, potential, manual)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["allocate"], help="allocate: split a quota")
-        parser.add_argument("--parent", required=True,
+        parser.add_argument("action", choices=["allocate", "approve"],
+                            help="allocate: split a quota; approve: approve the drafts")
+        parser.add_argument("--parent",
                             help="company, region:CODE or team:CODE (children from the org)")
-        parser.add_argument("--amount", required=True, help="the parent's quota, e.g. 900000")
+        parser.add_argument("--amount", help="the parent's quota, e.g. 900000")
         parser.add_argument("--period", required=True, help="e.g. FY2026-Q1")
+        parser.add_argument("--owner", help="approve: only this owner's quotas")
         parser.add_argument("--metric", default="bookings")
         parser.add_argument("--method", choices=METHODS, default="equal")
         parser.add_argument("--values", type=Path,
@@ -70,6 +73,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "approve":
+            self._approve(options)
+            return
+        if not options["parent"] or not options["amount"]:
+            raise CommandError("allocate needs --parent and --amount")
         try:
             period = DEFAULT_CALENDAR.parse(options["period"])
             amount = D(options["amount"])
@@ -130,3 +138,14 @@ class Command(BaseCommand):
         if saved:
             self.stdout.write(f"saved {len(saved)} quotas "
                               f"({'approved' if options['approve'] else 'draft'})")
+
+    def _approve(self, options: dict[str, Any]) -> None:
+        """Approve the latest version of each quota of the period when it is a draft."""
+        try:
+            drafts = [quota for quota in services.current_quotas(
+                period=options["period"], owner=options["owner"], approved_only=False)
+                if quota.status == "draft"]
+        except (PeriodError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        count = services.approve_quotas(quota_ids=[quota.id for quota in drafts])
+        self.stdout.write(f"approved {count} quotas")
