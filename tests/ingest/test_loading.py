@@ -61,6 +61,11 @@ def test_each_import_that_writes_is_in_the_audit_log(warehouse: str, tmp_path: P
     assert entries[1].after == {"kind": "products", "file": "products.csv", "rows": 2,
                                 "added": 0, "updated": 0, "unchanged": 2, "skipped": 0,
                                 "rejected": 0}
+    run("products", tmp_path, PRODUCTS.replace("12000.00", "lots"), name="bad.csv")
+    rejected = AuditEntry.objects.get(action="import_rejected")
+    assert rejected.after == {"kind": "products", "file": "bad.csv", "rows": 2, "rejected": 1,
+                              "errors": 1}
+    assert rejected.reason.startswith("bad.csv, row 2, column list_price: 'lots':")
 
 
 def test_a_failure_while_writing_leaves_the_warehouse_as_it_was(

@@ -217,9 +217,32 @@ def import_file(
     """Import ``path`` as ``kind`` (optionally through a mapping); never raises for bad data.
 
     Every problem comes back in the report, with file, row, column, value and reason; a
-    file with any problem loads nothing. ``dry_run`` checks everything (for app kinds the
-    writes are made and rolled back) and writes nothing.
+    file with any problem loads nothing, and (unless a dry run) its rejection is in the
+    audit log too, so the import history shows every attempt. ``dry_run`` checks
+    everything (for app kinds the writes are made and rolled back) and writes nothing.
     """
+    report = _import_file(kind, path, mapping, dry_run, user, progress,
+                          warehouse_url=warehouse_url, file_name=file_name)
+    if not report.ok and not dry_run and report.kind in kinds_module.KINDS_BY_NAME:
+        audit.record(actor=user, action="import_rejected",
+                     object_type=f"ingest.{report.kind}", object_repr=report.file[:200],
+                     after={"kind": report.kind, "file": report.file, "rows": report.rows,
+                            "rejected": report.rejected, "errors": report.error_count},
+                     reason=str(report.errors[0]) if report.errors else "")
+    return report
+
+
+def _import_file(
+    kind: str,
+    path: str | Path,
+    mapping: str | Path | Mapping | None = None,
+    dry_run: bool = False,
+    user: Any = None,
+    progress: Progress | None = None,
+    *,
+    warehouse_url: str | None = None,
+    file_name: str | None = None,
+) -> ImportReport:
     path = Path(path)
     progress = progress or _no_progress
     display = file_name or path.name
