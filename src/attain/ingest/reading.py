@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -168,21 +169,25 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, file_name: str,
         columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in columns) + "}"
         quoted_path = str(readable).replace("'", "''")
         quoted_delimiter = delimiter.replace("'", "''")
+        read = (f"read_csv('{quoted_path}', header = true, auto_detect = false, "
+                f"columns = {columns_sql}, delim = '{quoted_delimiter}', quote = '\"', "
+                f"escape = '\"', strict_mode = true, null_padding = false, "
+                f"max_line_size = {MAX_LINE_BYTES}, parallel = true")
+        rejects: list[tuple[Any, ...]] = []
         try:
-            con.execute(
-                f"CREATE TABLE raw_read AS SELECT * FROM read_csv('{quoted_path}', "
-                f"header = true, auto_detect = false, columns = {columns_sql}, "
-                f"delim = '{quoted_delimiter}', quote = '\"', escape = '\"', "
-                f"store_rejects = true, strict_mode = true, null_padding = false, "
-                f"max_line_size = {MAX_LINE_BYTES}, parallel = true)"
-            )
-            rejects = con.execute(
-                "SELECT DISTINCT ON (line) line, error_type, error_message, csv_line "
-                "FROM reject_errors ORDER BY line"
-            ).fetchall()
-        except duckdb.Error as error:
-            raise FileProblem(f"the file cannot be read as CSV: {_first_line(str(error))}") \
-                from None
+            # a well-formed file reads in one pass; only a file with broken rows is read
+            # again, setting those rows aside to report each with its line
+            con.execute(f"CREATE TABLE raw_read AS SELECT * FROM {read})")
+        except duckdb.Error:
+            try:
+                con.execute(f"CREATE TABLE raw_read AS SELECT * FROM {read}, "
+                            "store_rejects = true)")
+                rejects = con.execute(
+                    "SELECT DISTINCT ON (line) line, error_type, error_message, csv_line "
+                    "FROM reject_errors ORDER BY line").fetchall()
+            except duckdb.Error as error:
+                raise FileProblem("the file cannot be read as CSV: "
+                                  f"{_first_line(str(error))}") from None
     for line, _type, message, text in rejects:
         issues.append(Issue(file_name, int(line), "", _short(text or ""),
                             f"the row cannot be read: {message}"))
