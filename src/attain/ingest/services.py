@@ -144,7 +144,7 @@ def _warehouse_changes(con: duckdb.DuckDBPyConnection, kind: Kind,
         existing = table.ibis_schema().to_pyarrow().empty_table()
     con.register("existing", existing)
     columns = ", ".join(f'"{name}"' for name in kind.field_names)
-    con.execute(f"CREATE TABLE incoming AS SELECT {columns} FROM typed")
+    con.execute(f"CREATE VIEW incoming AS SELECT {columns} FROM typed")
     differs = " OR ".join(f'i."{name}" IS DISTINCT FROM e."{name}"' for name in kind.field_names
                           if name not in kind.key) or "false"
     [(added, updated)] = con.execute(
