@@ -17,6 +17,8 @@ ITEMS: list[tuple[str, str, set[str]]] = [
     # label, url name, roles that see it
     ("Home", "home", {A, F, M, R, E}),
     ("Dashboard", "dashboard", {A, F, M, E}),
+    ("Statements", "statements", {A, F, M, R}),
+    ("Disputes", "disputes", {A, F, M, R}),
     ("KPIs", "kpis", {A, F, M, R, E}),
     ("People", "people", {A, F, M, E}),
     ("Teams", "teams", {A, F, M, R, E}),

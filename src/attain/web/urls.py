@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from attain.web import views
-from attain.web.pages import audit, kpis, people, plans, runs
+from attain.web.pages import audit, disputes, kpis, people, plans, runs, statements
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -22,6 +22,12 @@ urlpatterns = [
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
     path("kpis/", kpis.explorer, name="kpis"),
+    path("statements/", statements.index, name="statements"),
+    path("statements/<str:employee_id>/<str:period>/", statements.statement, name="statement"),
+    path("statements/<str:employee_id>/<str:period>/lines/<int:line>/dispute/",
+         statements.dispute, name="statement-dispute"),
+    path("disputes/", disputes.disputes, name="disputes"),
+    path("disputes/<int:dispute_id>/", disputes.act, name="dispute-act"),
     path("dashboard/", kpis.dashboard, name="dashboard"),
     path("dashboard/tiles/", kpis.dashboard_tiles, name="dashboard-tiles"),
 ]
