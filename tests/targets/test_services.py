@@ -100,3 +100,23 @@ def test_a_check_in_records_comment_and_confidence(team: Team) -> None:
     with pytest.raises(ValueError, match="confidence is 0-100"):
         services.record_check_in(quota=quota, author=author, day=dt.date(2026, 2, 1),
                                  comment="x", confidence=140)
+
+
+def test_a_managers_quota_is_measured_on_the_team_they_manage(company: str) -> None:
+    # M1 manages T1 from 2025: their January quota of 5,000 is measured on T1's revenue,
+    # which is E1's 2,900 (E2 sold nothing); E1's own quota stays on E1.
+    from attain.org.models import TeamManager
+
+    manager = Person.objects.create(employee_id="M1", name="Mo", email="mo@example.com",
+                                    role="manager", access_role="manager",
+                                    hire_date=dt.date(2020, 1, 1))
+    TeamManager.objects.create(team=Team.objects.get(code="T1"), person=manager,
+                               valid_from=dt.date(2025, 1, 1))
+    services.save_quotas([services.QuotaRow("bookings", "person:M1", "2026-01", "5000")],
+                         approve=True)
+    statuses = {status.owner: status.assessment
+                for status in services.target_status(as_of=dt.date(2026, 1, 31))}
+    assert statuses["person:M1"].actual == Decimal("2900.00")
+    assert statuses["person:M1"].spec.owner == "team_rollup:T1"
+    assert statuses["person:E1"].actual == Decimal("2900.00")
+    assert statuses["person:E1"].spec.owner == "person:E1"

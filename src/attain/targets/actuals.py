@@ -13,8 +13,10 @@ is the one place that asks the catalog for it, in the shape the metric calls for
 
 An owner becomes a filter on the dimension of the same name: ``person:E00042`` →
 ``person = E00042``, ``team:T1`` → ``team``, ``region:EMEA`` → ``region``; ``company``
-filters nothing. Quota metrics that name a measure rather than a catalog metric are read
-through :data:`QUOTA_METRICS` (``bookings`` is the catalog's booked ``revenue``).
+filters nothing. ``team_rollup:T1`` reads a team with every team below it: how a manager's
+own quota is measured (:func:`attain.targets.services.actuals_owner`). Quota metrics that
+name a measure rather than a catalog metric are read through :data:`QUOTA_METRICS`
+(``bookings`` is the catalog's booked ``revenue``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ Shape = Literal["additive", "ratio", "level"]
 QUOTA_METRICS: Mapping[str, str] = {"bookings": "revenue"}
 """Quota measures read as catalog metrics."""
 
-OWNER_DIMENSIONS = ("person", "team", "region")
+OWNER_DIMENSIONS = ("person", "team", "team_rollup", "region")
 
 
 class ActualsError(ValueError):

@@ -25,7 +25,7 @@ from attain.core.periods import (
     PeriodError,
     PeriodKind,
 )
-from attain.org.models import Employment, Person, Region, Team, TeamMembership
+from attain.org.models import Employment, Person, Region, Team, TeamManager, TeamMembership
 from attain.targets import actuals, alerts, allocation, goals, monitoring, smart
 from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus, StatusRecord
 from attain.warehouse.demo import DemoQuota
@@ -424,12 +424,26 @@ class TargetStatus:
     """One per status change, oldest first; likely causes on those that got worse."""
 
 
+def actuals_owner(quota: Quota, day: dt.date) -> str:
+    """Whose facts a quota is measured on: a manager's own quota covers the team they
+    manage on ``day`` and every team below it (as roll-up crediting pays it); anyone else's
+    is their own."""
+    if quota.owner_type == OwnerType.PERSON and quota.person is not None:
+        managed = (TeamManager.objects.as_of(day).filter(person=quota.person)
+                   .select_related("team").order_by("team__code").first())
+        if managed is not None:
+            return f"team_rollup:{managed.team.code}"
+    return owner_of(quota)
+
+
 def quota_spec(quota: Quota) -> monitoring.TargetSpec:
-    """What monitoring watches for a quota (direction from the metric catalog)."""
+    """What monitoring watches for a quota (direction from the metric catalog); its owner
+    is the one actuals are read for (:func:`actuals_owner`)."""
     found = actuals.facts(quota.metric)
     period = DEFAULT_CALENDAR.parse(quota.period)
     return monitoring.TargetSpec(quota.metric, period, quota.amount, direction=found.direction,
-                                 accumulates=found.accumulates, owner=owner_of(quota))
+                                 accumulates=found.accumulates,
+                                 owner=actuals_owner(quota, period.start))
 
 
 def goal_specs(goal: Goal) -> list[monitoring.TargetSpec]:
@@ -477,14 +491,19 @@ def driver_readings(metric: str, owners: Sequence[str], period: Period, as_of: d
     return readings
 
 
-def monitor(specs: Sequence[tuple[str, int, str, monitoring.TargetSpec]], as_of: dt.date, *,
+Watched = tuple[str, int, str, str, monitoring.TargetSpec]
+"""A target to monitor: kind (quota or goal), id, label, owner as shown, and its spec (whose
+owner is the one actuals are read for)."""
+
+
+def monitor(specs: Sequence[Watched], as_of: dt.date, *,
             filters: Mapping[str, Any] | None = None, warehouse: Any = None,
             review_every: int = 7) -> list[TargetStatus]:
-    """Assess targets (kind, id, label, spec) on ``as_of``: actuals fetched once per metric
-    and period for all owners, status on each review day, an alert per change."""
-    groups: dict[tuple[str, Period], list[tuple[str, int, str, monitoring.TargetSpec]]] = {}
+    """Assess targets on ``as_of``: actuals fetched once per metric and period for all
+    owners, status on each review day, an alert per change."""
+    groups: dict[tuple[str, Period], list[Watched]] = {}
     for item in specs:
-        groups.setdefault((item[3].metric, item[3].period), []).append(item)
+        groups.setdefault((item[4].metric, item[4].period), []).append(item)
     out = []
     for (metric, period), items in groups.items():
         owners = sorted({spec.owner for *_, spec in items})
@@ -494,11 +513,11 @@ def monitor(specs: Sequence[tuple[str, int, str, monitoring.TargetSpec]], as_of:
                                    warehouse=warehouse)
         days = monitoring.review_days(period, as_of, review_every) if as_of >= period.start \
             else []
-        for kind, target_id, label, spec in items:
+        for kind, target_id, label, shown_owner, spec in items:
             points = series[spec.owner]
             changes = monitoring.status_changes(spec, points, days)
             out.append(TargetStatus(
-                kind, target_id, label, spec.owner, monitoring.assess(spec, as_of, points),
+                kind, target_id, label, shown_owner, monitoring.assess(spec, as_of, points),
                 tuple(monitoring.status_history(spec, points, days)),
                 tuple(alerts.alert_for(change, readings[spec.owner],
                                       metric=actuals.catalog_name(metric))
@@ -511,14 +530,15 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
     """Every current quota and active goal for the period (default: quarters and goals that
     contain ``as_of``), optionally for one owner, monitored on ``as_of``. With ``record``,
     the status history and alerts are written to StatusRecord."""
-    specs: list[tuple[str, int, str, monitoring.TargetSpec]] = []
+    specs: list[Watched] = []
     chosen = DEFAULT_CALENDAR.parse(period) if period else None
     quotas = current_quotas(period=chosen.label if chosen else None, owner=owner)
     for quota in quotas:
         if chosen is None and not quota.period_start <= as_of <= quota.period_end:
             continue
         spec = quota_spec(quota)
-        specs.append(("quota", quota.id, f"quota {quota.metric} {quota.period}", spec))
+        specs.append(("quota", quota.id, f"quota {quota.metric} {quota.period}",
+                      owner_of(quota), spec))
     goals = Goal.objects.select_related("person", "team", "region")
     if owner:
         goals = goals.filter(**resolve_owner(owner).fields())
@@ -527,7 +547,8 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
             inside = (spec.period.start <= chosen.end and chosen.start <= spec.period.end
                       if chosen else spec.period.start <= as_of <= spec.period.end)
             if inside:
-                specs.append(("goal", goal.id, f"goal {goal.key} {spec.period.label}", spec))
+                specs.append(("goal", goal.id, f"goal {goal.key} {spec.period.label}",
+                              spec.owner, spec))
     statuses = monitor(specs, as_of, warehouse=warehouse)
     if record:
         record_statuses(statuses)
