@@ -67,6 +67,10 @@ def test_goals_check_prints_every_verdict_and_saves(company: str, tmp_path: Path
     assert "Time-bound: PASS — runs 2026-01-01 to 2026-01-31 (31 days); weekly check-ins " \
            "(about 4)" in out
     assert "saved as goal jan" in out
+    # No January 2025 for E1, so the period before (December 2025: 2,000) is the baseline:
+    # 3,000 / 2,000 - 1 = +50%, above every past month-on-month change (+33.33%): a warning.
+    assert "Achievable: WARN — needs 50.00% growth (2000 in 2025-12 → 3000), above the 90th " \
+           "percentile of past growth" in out
     assert Goal.objects.get(key="jan").target_value == Decimal(3000)
 
 

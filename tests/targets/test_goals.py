@@ -38,12 +38,14 @@ check_ins: monthly
 """)
     # Q1 last year: 420,000. Needed 500/420 - 1 = 0.190476 (+19.05%), below the 90th
     # percentile 0.25; 3 of 10 past periods (0.20, 0.25, 0.30) grew as much.
-    report = check(goal, evidence(baseline_value=Decimal(420000)))
+    report = check(goal, evidence(baseline_value=Decimal(420000), baseline_label="FY2025-Q1"))
     assert [verdict.outcome for verdict in report.verdicts] == ["pass"] * 5
     assert report.target == Decimal(500000)
     assert report.needed_change == Decimal("0.190476")
     assert report.percentile_90 == Decimal("0.25")
-    assert "3 of 10 past periods" in report.verdict("achievable").reasons[0]
+    assert report.verdict("achievable").reasons[0].startswith(
+        "needs 19.05% growth (420000 in FY2025-Q1 → 500000), within past growth: 3 of 10 "
+        "past periods")
     assert "monthly check-ins (about 3)" in report.verdict("time_bound").reasons
     [spec] = target_specs(goal, report, evidence())
     assert (spec.period.label, spec.value, spec.owner) == ("FY2026-Q1", Decimal(500000),

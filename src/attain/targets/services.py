@@ -634,6 +634,14 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
         return evidence
     baseline = actuals.values_over(metric, [owner], baseline_period.start, baseline_period.end,
                                    filters=document.filters, warehouse=warehouse)[owner]
+    if baseline is None and document.target.kind == "absolute" and document.from_ is None \
+            and document.baseline == "last_year":
+        # An absolute target needs a baseline only to judge Achievable: with no history a
+        # year back (a new rep), the period just before is the next best evidence.
+        baseline_period = frame.prior()
+        baseline = actuals.values_over(metric, [owner], baseline_period.start,
+                                       baseline_period.end, filters=document.filters,
+                                       warehouse=warehouse)[owner]
     if baseline is not None and document.per and found.accumulates:
         months = len(baseline_period.months()) if document.per == "month" \
             else len(baseline_period.quarters())
@@ -645,7 +653,8 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
     return smart.Evidence(
         known_metrics=known, dimensions=found.dimensions, direction=found.direction,
         accumulates=found.accumulates, data_points=points, baseline_value=baseline,
-        past_changes=tuple(changes), parent_found=parent_found, today=today)
+        baseline_label=baseline_period.label, past_changes=tuple(changes),
+        parent_found=parent_found, today=today)
 
 
 def check_goal(text: str, *, source: str = "goal", today: dt.date | None = None,

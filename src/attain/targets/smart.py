@@ -55,6 +55,8 @@ class Evidence:
     """Periods with a value for the owner in the history read; None when not read."""
     baseline_value: Decimal | None = None
     """The metric for the owner over the baseline period (per month for ``per: month``)."""
+    baseline_label: str = ""
+    """Which period the baseline value is for, to show with it."""
     past_changes: tuple[Decimal, ...] = ()
     """Relative changes (0.1 = +10%) between consecutive periods of the goal's length, for
     the owner and their peers."""
@@ -195,7 +197,9 @@ def _achievable(goal: GoalDocument, evidence: Evidence, baseline: Decimal | None
     sign = 1 if evidence.direction == "higher" else -1
     improvement = sign * needed
     word = "growth" if evidence.direction == "higher" else "reduction"
-    needs = (f"needs {_percent(improvement)} {word} ({_show(baseline)} → {_show(target)})")
+    where = f" in {evidence.baseline_label}" if evidence.baseline_label and \
+        goal.from_ is None else ""
+    needs = f"needs {_percent(improvement)} {word} ({_show(baseline)}{where} → {_show(target)})"
     if improvement < 0:
         return (_verdict("achievable", [], [f"{needs}: the target is worse than the baseline, "
                                             f"so it asks for no improvement"], []),
