@@ -11,6 +11,7 @@ is what keeps an estimate well under a second on a large warehouse.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,8 +21,8 @@ import ibis
 from django.core.exceptions import PermissionDenied
 from ibis.backends import BaseBackend
 
-from attain.core.money import ONE, ZERO, D, round_money, sum_money
-from attain.core.periods import DEFAULT_CALENDAR
+from attain.core.money import ONE, ZERO, D, round_money, round_rate, sum_money
+from attain.core.periods import DEFAULT_CALENDAR, Period
 from attain.engine import run as engine_run
 from attain.engine.calculate import EngineInputs, calculate
 from attain.engine.errors import EngineError
@@ -32,6 +33,7 @@ from attain.web import access
 
 DEAL_ID = "ESTIMATE"
 OTHERS = "(others)"
+TWIN_SUFFIX = "~with-deal"
 
 
 @dataclass(frozen=True)
@@ -62,28 +64,55 @@ class Estimate:
 
 
 class _WithDeal:
-    """A warehouse seen through: extra rows appended to some tables, transactions narrowed
-    to one payee's when that is safe. Everything else is the real backend."""
+    """A warehouse seen through: the payee's transactions only, each also copied to a twin
+    payee who gets the hypothetical deal too; or (``twin`` None) every transaction plus the
+    deal. Everything else is the real backend."""
 
-    def __init__(self, backend: BaseBackend, extra: dict[str, list[dict[str, Any]]],
-                 narrow_to: str | None) -> None:
+    def __init__(self, backend: BaseBackend, extra: dict[str, list[dict[str, Any]]], *,
+                 payee: str | None, twin: str | None) -> None:
         self._backend = backend
         self._extra = extra
-        self._narrow_to = narrow_to
+        self._payee = payee
+        self._twin = twin
+
+    def _theirs(self) -> ibis.Table:
+        """The payee's transactions: owned, split, or engineered or sourced by them."""
+        who = self._payee
+        table = self._backend.table("transactions")
+        splits = self._backend.table("splits")
+        theirs = splits.filter(splits.person_id == who).select(s_opp="opportunity_id")
+        opportunities = self._backend.table("opportunities")
+        helping = opportunities.filter((opportunities.se_id == who)
+                                       | (opportunities.sdr_id == who)).select(
+            s_opp="opportunity_id")
+        deals = theirs.union(helping).distinct()
+        return table.filter((table.owner_id == who) | table.opportunity_id.isin(deals.s_opp))
+
+    def _as_twin(self, value: ibis.Value) -> ibis.Value:
+        return ibis.cases((value == self._payee, ibis.literal(self._twin)), else_=value)
 
     def table(self, name: str, **kwargs: Any) -> ibis.Table:
         table = self._backend.table(name, **kwargs)
-        if name == "transactions" and self._narrow_to is not None:
-            who = self._narrow_to
-            splits = self._backend.table("splits")
-            theirs = splits.filter(splits.person_id == who).select(s_opp="opportunity_id")
-            opportunities = self._backend.table("opportunities")
-            helping = opportunities.filter((opportunities.se_id == who)
-                                           | (opportunities.sdr_id == who)).select(
-                s_opp="opportunity_id")
-            deals = theirs.union(helping).distinct()
-            table = table.filter((table.owner_id == who)
-                                 | table.opportunity_id.isin(deals.s_opp))
+        if self._payee is not None and name in ("transactions", "opportunities", "splits"):
+            theirs = self._theirs()
+            used = theirs.select(u_opp="opportunity_id").distinct()
+            if name == "transactions":
+                table = theirs
+                copy = theirs.mutate(
+                    transaction_id=theirs.transaction_id.concat(TWIN_SUFFIX),
+                    order_id=theirs.order_id.concat(TWIN_SUFFIX),
+                    opportunity_id=theirs.opportunity_id.concat(TWIN_SUFFIX),
+                    reverses_transaction_id=theirs.reverses_transaction_id.concat(TWIN_SUFFIX),
+                    owner_id=self._as_twin(theirs.owner_id))
+            else:
+                table = table.filter(table.opportunity_id.isin(used.u_opp))
+                renamed: dict[str, ibis.Value] = {
+                    "opportunity_id": table.opportunity_id.concat(TWIN_SUFFIX)}
+                for column in ("owner_id", "se_id", "sdr_id", "person_id"):
+                    if column in table.columns:
+                        renamed[column] = self._as_twin(table[column])
+                copy = table.mutate(**renamed)
+            table = table.union(copy.cast(table.schema()))
         if name in self._extra:
             table = table.union(self._as_sql(table.schema(), self._extra[name]))
         return table
@@ -108,12 +137,18 @@ class _WithDeal:
         return getattr(self._backend, name)
 
 
-def _one_payee(inputs: EngineInputs, employee_id: str) -> EngineInputs:
-    assignments = [a for a in inputs.assignments if a.person_id == employee_id]
-    return EngineInputs(calendar=inputs.calendar, plans=inputs.plans, assignments=assignments,
+def _one_payee(inputs: EngineInputs, employee_id: str, twin: str | None = None
+               ) -> EngineInputs:
+    """The inputs of one payee only, and of their twin (the same plans and quotas)."""
+    def copies(rows: list[Any]) -> list[Any]:
+        mine = [row for row in rows if row.person_id == employee_id]
+        return mine + ([dataclasses.replace(row, person_id=twin) for row in mine]
+                       if twin is not None else [])
+
+    return EngineInputs(calendar=inputs.calendar, plans=inputs.plans,
+                        assignments=copies(inputs.assignments),
                         reporting_lines=inputs.reporting_lines,
-                        quotas=[q for q in inputs.quotas if q.person_id == employee_id],
-                        mbo_scores=[m for m in inputs.mbo_scores if m.person_id == employee_id],
+                        quotas=copies(inputs.quotas), mbo_scores=copies(inputs.mbo_scores),
                         territories=inputs.territories)
 
 
@@ -145,18 +180,23 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
     products = backend.table("products")
     if not products.filter(products.product_id == product_id).count().execute():
         raise PayoutError(f"product: no product {product_id!r} in the warehouse")
-    manages = any(line[1] == employee_id for line in mine.reporting_lines)
-    narrow = None if manages or mine.territories else employee_id
+    # A payee paid on others' deals (a manager's roll-up, a territory) needs every
+    # transaction and two calculations; anyone else gets one calculation of two payees:
+    # themselves as they are, and a twin with the same deals plus the hypothetical one.
+    alone = not (any(line[1] == employee_id for line in mine.reporting_lines)
+                 or mine.territories)
+    twin = f"{employee_id}{TWIN_SUFFIX}"
+    holder = twin if alone else employee_id
     deal = {
         "transaction_id": DEAL_ID, "order_id": DEAL_ID, "opportunity_id": DEAL_ID,
         "account_id": account_id or DEAL_ID, "product_id": product_id,
-        "owner_id": employee_id, "deal_type": deal_type, "quantity": Decimal(1),
+        "owner_id": holder, "deal_type": deal_type, "quantity": Decimal(1),
         "unit_price": deal_amount, "discount": ZERO, "cost": ZERO, "currency": currency,
         "booked_on": booked_on, "kind": "order", "amount": deal_amount,
     }
     opportunity = {
         "opportunity_id": DEAL_ID, "name": "Hypothetical deal",
-        "account_id": account_id or DEAL_ID, "owner_id": employee_id,
+        "account_id": account_id or DEAL_ID, "owner_id": holder,
         "product_id": product_id, "amount": deal_amount, "currency": currency,
         "stage": "Closed Won", "deal_type": deal_type, "is_closed": True, "is_won": True,
         "close_date": booked_on, "created_on": booked_on,
@@ -164,41 +204,54 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
     extra = {"transactions": [deal], "opportunities": [opportunity]}
     if deal_share != ONE:
         extra["splits"] = [
-            {"opportunity_id": DEAL_ID, "person_id": employee_id, "share": deal_share,
+            {"opportunity_id": DEAL_ID, "person_id": holder, "share": deal_share,
              "split_type": "revenue"},
             {"opportunity_id": DEAL_ID, "person_id": OTHERS, "share": ONE - deal_share,
              "split_type": "revenue"}]
     try:
-        before = calculate(_WithDeal(backend, {}, narrow), mine, period)
-        after = calculate(_WithDeal(backend, extra, narrow), mine, period)
-        lines_before = before.lines.filter(before.lines.payee_id == employee_id).select(
-            "amount", "currency").to_pyarrow().to_pylist()
-        after_lines = after.lines.filter(after.lines.payee_id == employee_id)
-        lines_after = after_lines.to_pyarrow().to_pylist()
-        measures_before = _attainment(before.measures, employee_id, booked_on)
-        measures_after = _attainment(after.measures, employee_id, booked_on)
+        if alone:
+            both = _lines(_WithDeal(backend, extra, payee=employee_id, twin=twin),
+                          _one_payee(everyone, employee_id, twin), period, [employee_id, twin])
+            before = [row for row in both if row["payee_id"] == employee_id]
+            after = [row for row in both if row["payee_id"] == twin]
+        else:
+            before = _lines(_WithDeal(backend, {}, payee=None, twin=None), mine, period,
+                            [employee_id])
+            after = _lines(_WithDeal(backend, extra, payee=None, twin=None), mine, period,
+                           [employee_id])
     except EngineError as error:
         raise PayoutError(str(error)) from error
-    earned_before = sum_money(row["amount"] for row in lines_before)
-    earned_after = sum_money(row["amount"] for row in lines_after)
-    pay_currency = (lines_after[0]["currency"] if lines_after else currency)
-    own = [row for row in lines_after if row["transaction_id"] == DEAL_ID]
+    if any(row["amount"] is None for row in after):
+        raise PayoutError(f"no exchange rate from {currency} on {booked_on} into the payee's "
+                          "pay currency")
+    earned_before = sum_money(row["amount"] for row in before)
+    earned_after = sum_money(row["amount"] for row in after)
+    pay_currency = after[0]["currency"] if after else currency
+    own = [row for row in after if row["transaction_id"] == DEAL_ID]
     own.sort(key=lambda row: (row["component_id"], row["tier_no"] or 0))
     return Estimate(
         employee_id=employee_id, period=period.label, currency=pay_currency,
         deal_amount=deal_amount, share=deal_share,
         marginal_payout=earned_after - earned_before, earned_before=earned_before,
-        earned_after=earned_after, attainment_before=measures_before,
-        attainment_after=measures_after,
+        earned_after=earned_after, attainment_before=_attainment(before, booked_on),
+        attainment_after=_attainment(after, booked_on),
         lines=[EstimateLine(row["component_id"], row["tier_no"], row["rate"], row["base"],
                             row["amount"], explain(row, account_name="hypothetical deal"))
                for row in own])
 
 
-def _attainment(measures: ibis.Table, employee_id: str, day: dt.date) -> Decimal | None:
-    """The payee's highest attainment among components whose period holds ``day``."""
-    mine = measures.filter((measures.payee_id == employee_id)
-                           & (measures.period_start <= day) & (measures.period_end >= day)
-                           & measures.attainment.notnull())
-    values = [row["attainment"] for row in mine.select("attainment").to_pyarrow().to_pylist()]
-    return max(values) if values else None
+def _lines(warehouse: Any, inputs: EngineInputs, period: Period, payees: list[str]
+           ) -> list[dict[str, Any]]:
+    """The payees' earning lines of one calculation, in one query (the credited rows are
+    not staged and the rate check is left to the amounts: one compile, not three)."""
+    calculation = calculate(warehouse, inputs, period)
+    lines = calculation.derive(calculation.rows).lines
+    return lines.filter(lines.payee_id.isin(payees)).to_pyarrow().to_pylist()
+
+
+def _attainment(lines: list[dict[str, Any]], day: dt.date) -> Decimal | None:
+    """The highest attainment the lines reach in a component period holding ``day``."""
+    values = [row["cum_after"] / row["quota"] for row in lines
+              if row["quota"] and row["cum_after"] is not None
+              and row["period_start"] <= day <= row["period_end"]]
+    return round_rate(max(values)) if values else None
