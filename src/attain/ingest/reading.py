@@ -116,8 +116,8 @@ def _head_text(path: Path, size: int = 1 << 16) -> str:
 def detect_delimiter(sample: str) -> str:
     """The delimiter among ``, ; TAB |`` that splits the sample most consistently."""
     lines = sample.splitlines()[:50]
-    if len(lines) > 1 and sample.count("\n") >= 1:
-        lines = lines[:-1] if not sample.endswith("\n") else lines  # last line may be cut
+    if len(lines) > 1 and not sample.endswith("\n"):
+        lines = lines[:-1]  # the sample may end in the middle of a line
     try:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS).delimiter
     except csv.Error:

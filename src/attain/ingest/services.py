@@ -288,8 +288,7 @@ def _import_file(
         _register_references(con, the_kind, warehouse_url)
         try:
             report.skipped = validate.stage(con, the_kind, staging, mapping, raw.header)
-            count, issues = validate.check(con, the_kind, staging, file_name=display,
-                                           references={})
+            count, issues = validate.check(con, the_kind, staging, file_name=display)
         except duckdb.Error as error:
             return fail([*raw.issues, Issue(display, 0, "", "",
                                             f"the file could not be checked: {error}")])

@@ -19,7 +19,6 @@ from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
 
 from attain.ingest.kinds import Field, Kind
 from attain.ingest.mapping import Mapping, Staging, literal
@@ -164,11 +163,12 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
 
 
 def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, Staging],
-          *, file_name: str, references: MappingType[str, pa.Table]) -> tuple[int, list[Issue]]:
+          *, file_name: str) -> tuple[int, list[Issue]]:
     """Build ``typed`` and ``errors`` from ``staged``; return (error count, first errors).
 
-    ``references`` maps ``table.column`` to the keys that exist already (one column
-    ``key``); a kind that refers to itself also accepts the keys in the file.
+    References are checked against the tables ``ref_<table>_<column>`` (one column ``key``:
+    the keys that exist already) registered by the caller; a kind that refers to itself
+    also accepts the keys in the file.
     """
     typed = ["_row"]
     queries: list[str] = []
