@@ -25,3 +25,18 @@ def calculate(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[st
                             actor=user, progress=progress)
     return {"run_id": result.run_id, "period": result.period, "totals": result.totals,
             "seconds": round(result.seconds, 2)}
+
+
+@jobs.kind("import")
+def import_file(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[str, Any]:
+    """Import an uploaded file; the report (counts, every error located) is the result."""
+    from attain.ingest import services as ingest
+
+    outcome = ingest.import_file(params["kind"], params["path"],
+                                 mapping=params.get("mapping") or None,
+                                 dry_run=bool(params.get("dry_run")), user=user,
+                                 progress=report, file_name=params.get("file_name"))
+    result = outcome.to_json()
+    result["summary"] = outcome.summary()
+    result["errors_csv"] = outcome.errors_csv()
+    return result

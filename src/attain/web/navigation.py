@@ -24,6 +24,7 @@ ITEMS: list[tuple[str, str, set[str]]] = [
     ("Teams", "teams", {A, F, M, R, E}),
     ("Plans", "plans", {A, F, M, R, E}),
     ("Runs", "runs", {A, F, E}),
+    ("Imports", "imports", {A}),
     ("Audit log", "audit", {A, F}),
     ("API", "api:openapi-view", {A, F, M, R, E}),
 ]

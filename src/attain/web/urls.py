@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from attain.web import views
-from attain.web.pages import audit, disputes, kpis, people, plans, runs, statements
+from attain.web.pages import audit, disputes, imports, kpis, people, plans, runs, statements
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("runs/start/", runs.start, name="run-start"),
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
+    path("imports/", imports.imports, name="imports"),
+    path("jobs/<int:job_id>/errors.csv", imports.errors_csv, name="import-errors"),
     path("kpis/", kpis.explorer, name="kpis"),
     path("statements/", statements.index, name="statements"),
     path("statements/<str:employee_id>/<str:period>/", statements.statement, name="statement"),
