@@ -18,6 +18,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("benchmarks.ingest", [], ["--rows", "100000"]),
     ("benchmarks.metrics", [], ["--transactions", "1000000", "--people", "1000"]),
     ("benchmarks.targets", [], ["--reps", "1000"]),
+    ("benchmarks.payouts", [], ["--transactions", "1000000", "--people", "1000"]),
 ]
 
 
