@@ -33,6 +33,12 @@ Columns of the result, in order:
   (a ratio is never an average of ratios);
 - ``reason``: why ``value`` is empty (e.g. "no deals closed in the period"), else empty.
 
+Rows come ordered by ``period_start`` then the dimensions. Without ``by`` every period
+appears (with a reason where there is nothing to divide by); with dimensions, the
+combinations that have any fact in the period (a team with no closed deals has no
+win-rate row). A fact whose dimension is unknown (a rep in no team) is kept, under an
+empty dimension value, so cuts always add up to the whole.
+
 With ``compare="prior"`` or ``"yoy"`` also ``compare_period``, ``compare_value``,
 ``change`` (value − compare_value) and ``change_ratio`` (change ÷ |compare_value|). With
 ``compare="benchmark"`` each row is set against its peers, the rows of the same period
