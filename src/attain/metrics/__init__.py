@@ -37,7 +37,8 @@ Rows come ordered by ``period_start`` then the dimensions. Without ``by`` every 
 appears (with a reason where there is nothing to divide by); with dimensions, the
 combinations that have any fact in the period (a team with no closed deals has no
 win-rate row). A fact whose dimension is unknown (a rep in no team) is kept, under an
-empty dimension value, so cuts always add up to the whole.
+empty dimension value, so cuts add up to the whole (except ``team_rollup`` and
+``territory``, which may count a fact under several values).
 
 With ``compare="prior"`` or ``"yoy"`` also ``compare_period``, ``compare_value``,
 ``change`` (value − compare_value) and ``change_ratio`` (change ÷ |compare_value|). With
