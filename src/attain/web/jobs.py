@@ -40,3 +40,21 @@ def import_file(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[
     result["summary"] = outcome.summary()
     result["errors_csv"] = outcome.errors_csv()
     return result
+
+
+@jobs.kind("payrun")
+def pay_run(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[str, Any]:
+    """Calculate (or recalculate) a period's pay run: the engine run, then the payouts."""
+    from attain.payouts import lifecycle
+
+    told = 0
+
+    def progress(text: str) -> None:
+        nonlocal told
+        told += 1
+        report(text, min(0.95, told / (RUN_STEPS + 3)))
+
+    summary = lifecycle.calculate(period=params["period"], actor=user, progress=progress)
+    return {"period": summary.period, "state": summary.state, "payees": summary.payees,
+            "run_id": summary.calculation_run_id,
+            "totals": {c: str(v) for c, v in summary.payable.items()}, "seconds": ""}

@@ -2,7 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from attain.web import views
-from attain.web.pages import audit, disputes, imports, kpis, people, plans, runs, statements
+from attain.web.pages import (
+    audit,
+    disputes,
+    imports,
+    kpis,
+    payruns,
+    people,
+    plans,
+    runs,
+    statements,
+)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -21,6 +31,10 @@ urlpatterns = [
     path("runs/start/", runs.start, name="run-start"),
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
+    path("payruns/", payruns.payruns, name="payruns"),
+    path("payruns/calculate/", payruns.calculate, name="payrun-calculate"),
+    path("payruns/<str:period>/", payruns.act, name="payrun-act"),
+    path("payruns/<str:period>/payroll/", payruns.payroll, name="payroll"),
     path("imports/", imports.imports, name="imports"),
     path("jobs/<int:job_id>/errors.csv", imports.errors_csv, name="import-errors"),
     path("kpis/", kpis.explorer, name="kpis"),
