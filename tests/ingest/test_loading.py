@@ -101,10 +101,15 @@ def test_people_teams_and_a_move_between_teams(warehouse: str, tmp_path: Path) -
 def test_people_errors_are_found_before_anything_is_written(tmp_path: Path) -> None:
     text = ("employee_id,name,email,role,hire_date,team\n"
             "E1,Ann,ann@example.com,rep,2024-01-01,nowhere\n"
-            "E2,Bob,not-an-email,wizard,2024-01-01,\n")
+            "E2,Bob,not-an-email,wizard,2024-01-01,\n"
+            "E3,Cy,ANN@example.com,rep,2024-01-01,\n")
     report = run("people", tmp_path, text)
-    assert [(issue.row, issue.column, issue.value) for issue in report.errors] == [
-        (2, "team", "nowhere"), (3, "email", "not-an-email"), (3, "role", "wizard")]
+    assert [(issue.row, issue.column, issue.value, issue.reason[:20])
+            for issue in report.errors] == [
+        (2, "team", "nowhere", "no team has this cod"),
+        (3, "email", "not-an-email", "breaks the rule rege"),
+        (3, "role", "wizard", "not one of rep, sdr,"),
+        (4, "email", "ANN@example.com", "the same email as ro")]
     assert Person.objects.count() == 0
 
 

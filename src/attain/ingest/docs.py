@@ -67,6 +67,9 @@ def _kind_section(kind: Kind) -> list[str]:
     lines = [f"## {kind.name}", "", kind.doc, "",
              f"Stored in {store}. Key: " + ", ".join(_code(key) for key in kind.key)
              + " (a row with a key already there updates it)."]
+    if kind.unique:
+        lines += ["", "Unique in a file: " + ", ".join(_code(name) for name in kind.unique)
+                  + "."]
     if kind.requires:
         lines += ["", "Import first: " + ", ".join(kind.requires) + "."]
     if kind.checks:

@@ -55,6 +55,8 @@ class Kind:
     """A small valid file of this kind (CSV text), shown in the docs and imported by tests."""
     requires: tuple[str, ...] = ()
     """Kinds whose rows this kind refers to (import them first)."""
+    unique: tuple[str, ...] = ()
+    """Columns other than the key whose values must differ from row to row."""
 
     def field(self, name: str) -> Field:
         for field in self.fields:
@@ -124,6 +126,7 @@ PEOPLE = Kind(
         "E101,Jane Doe,jane@example.com,manager,2023-03-01,,,NA,USD\n"
         "E102,Omar Haddad,omar@example.com,rep,2024-02-05,,,NA,USD\n"
     ),
+    unique=("email",),
 )
 
 TEAMS = Kind(

@@ -240,6 +240,12 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
         f"SELECT *, min(_row) OVER (PARTITION BY {keys}) AS first_row, "
         f"count(*) OVER (PARTITION BY {keys}) AS n FROM typed WHERE {not_null}) "
         f"WHERE n > 1 AND _row > first_row")
+    for name in kind.unique:
+        queries.append(
+            f"SELECT _row, {positions.get(labels[name], 0)}, {literal(labels[name])}, "
+            f"{shown(name)}, 'the same {name} as row ' || CAST(first_row AS VARCHAR) FROM ("
+            f"SELECT *, min(_row) OVER (PARTITION BY lower({q(name)})) AS first_row "
+            f"FROM typed WHERE {q(name)} IS NOT NULL) WHERE _row > first_row")
     for field in kind.fields:
         if not field.references:
             continue
