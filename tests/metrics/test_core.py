@@ -160,3 +160,32 @@ def test_benchmark_ranks_people_against_their_peers(warehouse: str) -> None:
             first["peer_average"], first["group_value"]) == (
         3, Decimal("0.500000"), Decimal("0.750000"), Decimal("0.500000"),
         Decimal("0.600000"))
+
+
+def test_grains_follow_the_fiscal_calendar_weeks_and_days(warehouse: str) -> None:
+    from attain.core.periods import FiscalCalendar
+
+    builders.load(warehouse, transactions="""
+        transaction_id,amount,booked_on
+        T-1,10.00,2025-01-06
+        T-2,20.00,2025-01-12
+        T-3,40.00,2025-01-13
+    """)
+    revenue = metrics.get("revenue")
+    span = {"start": dt.date(2025, 1, 6), "end": dt.date(2025, 1, 13)}
+    weeks = revenue.query(grain="week", **span).to_pyarrow().to_pylist()
+    # ISO week 2 is Monday 6 to Sunday 12 January: 10 + 20; week 3 starts on the 13th
+    assert [(r["period"], r["period_start"], r["value"]) for r in weeks] == [
+        ("2025-W02", dt.date(2025, 1, 6), Decimal("30.00")),
+        ("2025-W03", dt.date(2025, 1, 13), Decimal("40.00"))]
+    days = revenue.query(grain="day", start=dt.date(2025, 1, 12),
+                         end=dt.date(2025, 1, 13)).to_pyarrow().to_pylist()
+    assert [(r["period"], r["value"]) for r in days] == [("2025-01-12", Decimal("20.00")),
+                                                        ("2025-01-13", Decimal("40.00"))]
+    # A fiscal year starting in February: January 2025 is the last month of FY2025-Q4
+    # (November 2024 to January 2025).
+    quarters = revenue.query(grain="quarter", calendar=FiscalCalendar(2),
+                             **span).to_pyarrow().to_pylist()
+    assert [(r["period"], r["period_start"], r["period_end"], r["value"])
+            for r in quarters] == [("FY2025-Q4", dt.date(2024, 11, 1), dt.date(2025, 1, 31),
+                                    Decimal("70.00"))]
