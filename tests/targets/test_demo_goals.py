@@ -37,8 +37,9 @@ def _expected_status(pace: Decimal) -> str:
     return "at_risk" if pace >= AT_RISK_FROM else "off_track"
 
 
-def _goal_statuses(key: str, as_of: dt.date) -> list[services.TargetStatus]:
-    return [status for status in services.target_status(as_of=as_of)
+def _goal_statuses(key: str, as_of: dt.date, owner: str = "company"
+                   ) -> list[services.TargetStatus]:
+    return [status for status in services.target_status(as_of=as_of, owner=owner)
             if status.kind == "goal" and status.label.startswith(f"goal {key} ")]
 
 
@@ -63,12 +64,12 @@ check_ins: monthly
     assert report.baseline == last_year.get("FY2025-Q1")
     services.save_goal(text, today=dt.date(2026, 1, 1))
     # Mid-quarter (14 Feb: share 0.5 of a flat quarter) expected is 250,000.00.
-    [mid] = _goal_statuses("rep-q1-sales", dt.date(2026, 2, 14))
+    [mid] = _goal_statuses("rep-q1-sales", dt.date(2026, 2, 14), "person:E00012")
     assert mid.assessment.expected == Decimal("250000.00")
     assert mid.assessment.status == _expected_status(
         attainment(mid.assessment.actual, Decimal("250000.00")))
     # On the last day the actual is the catalog's Q1 value, and expected is the target.
-    [end] = _goal_statuses("rep-q1-sales", dt.date(2026, 3, 31))
+    [end] = _goal_statuses("rep-q1-sales", dt.date(2026, 3, 31), "person:E00012")
     quarter = _catalog("revenue", "quarter", dt.date(2026, 1, 1), dt.date(2026, 3, 31),
                        person="E00012")
     assert end.assessment.actual == quarter["FY2026-Q1"]
@@ -153,7 +154,8 @@ check_ins: weekly
     assert [verdict.outcome for verdict in report.verdicts][:2] == ["pass", "pass"]
     services.save_goal(text, today=dt.date(2026, 10, 1))
     statuses = {status.assessment.spec.period.label: status
-                for status in services.target_status(as_of=TODAY, period="FY2026-Q4")
+                for status in services.target_status(as_of=TODAY, period="FY2026-Q4",
+                                                            owner="company")
                 if status.kind == "goal"}
     assert sorted(statuses) == ["2026-10", "2026-11", "2026-12"]
     months = _catalog("leads_qualified", "month", dt.date(2026, 10, 1), TODAY)
