@@ -5,6 +5,7 @@ from attain.web import views
 from attain.web.pages import (
     audit,
     disputes,
+    estimator,
     imports,
     kpis,
     payruns,
@@ -38,6 +39,7 @@ urlpatterns = [
     path("imports/", imports.imports, name="imports"),
     path("jobs/<int:job_id>/errors.csv", imports.errors_csv, name="import-errors"),
     path("kpis/", kpis.explorer, name="kpis"),
+    path("estimate/", estimator.estimate, name="estimate"),
     path("statements/", statements.index, name="statements"),
     path("statements/<str:employee_id>/<str:period>/", statements.statement, name="statement"),
     path("statements/<str:employee_id>/<str:period>/lines/<int:line>/dispute/",

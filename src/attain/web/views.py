@@ -14,6 +14,7 @@ from django.shortcuts import render
 from attain.org.models import AccessRole, Person
 from attain.web import access
 from attain.web import services as web_services
+from attain.web.pages import estimator
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -55,4 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
             context["totals"] = sorted(run.totals.items())
     if role in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.EXECUTIVE):
         context["runs"] = web_services.latest_runs()
+    if person is not None and role in (AccessRole.REP, AccessRole.MANAGER) and run is not None:
+        context["products"] = estimator.products()
+        context["estimate_day"] = min(today, run.period_end).isoformat()
     return render(request, "web/home.html", context)
