@@ -110,7 +110,7 @@ class Alert:
 
     @property
     def worsened(self) -> bool:
-        return _SEVERITY[self.change.status] > _SEVERITY[self.change.previous]
+        return got_worse(self.change)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -158,6 +158,11 @@ def _badness(cause: Cause) -> Decimal:
     return -cause.change_ratio if cause.driver.direction == "higher" else cause.change_ratio
 
 
+def got_worse(change: StatusChange) -> bool:
+    """True when the status moved toward off track."""
+    return _SEVERITY[change.status] > _SEVERITY[change.previous]
+
+
 def alert_for(change: StatusChange, readings: Mapping[str, Reading], *,
               metric: str | None = None) -> Alert:
     """The alert for one status change: likely causes only when it got worse. ``metric``
@@ -170,7 +175,7 @@ def alert_for(change: StatusChange, readings: Mapping[str, Reading], *,
     headline = (f"{spec.metric}{owner} {spec.period.label}: "
                 f"{change.previous.replace('_', ' ')} → {change.status.replace('_', ' ')} on "
                 f"{change.day} ({assessment.reason})")
-    worsened = _SEVERITY[change.status] > _SEVERITY[change.previous]
+    worsened = got_worse(change)
     causes = tuple(likely_causes(tree_metric, readings)) if worsened else ()
     if worsened and not causes:
         known = METRIC_TREE.get(tree_metric)

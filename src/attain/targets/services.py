@@ -509,19 +509,25 @@ def monitor(specs: Sequence[Watched], as_of: dt.date, *,
         owners = sorted({spec.owner for *_, spec in items})
         series = actuals.batch_series(metric, owners, period, as_of, filters=filters,
                                       warehouse=warehouse)
-        readings = driver_readings(metric, owners, period, as_of, filters=filters,
-                                   warehouse=warehouse)
         days = monitoring.review_days(period, as_of, review_every) if as_of >= period.start \
             else []
-        for kind, target_id, label, shown_owner, spec in items:
+        changes = {id(item): monitoring.status_changes(item[4], series[item[4].owner], days)
+                   for item in items}
+        # Drivers are read only for owners whose status got worse: the only alerts that
+        # name causes (two catalog queries per driver, all such owners at once).
+        worse = sorted({item[4].owner for item in items
+                        if any(alerts.got_worse(change) for change in changes[id(item)])})
+        readings = driver_readings(metric, worse, period, as_of, filters=filters,
+                                   warehouse=warehouse) if worse else {}
+        for item in items:
+            kind, target_id, label, shown_owner, spec = item
             points = series[spec.owner]
-            changes = monitoring.status_changes(spec, points, days)
             out.append(TargetStatus(
                 kind, target_id, label, shown_owner, monitoring.assess(spec, as_of, points),
                 tuple(monitoring.status_history(spec, points, days)),
-                tuple(alerts.alert_for(change, readings[spec.owner],
-                                      metric=actuals.catalog_name(metric))
-                      for change in changes)))
+                tuple(alerts.alert_for(change, readings.get(spec.owner, {}),
+                                       metric=actuals.catalog_name(metric))
+                      for change in changes[id(item)])))
     return out
 
 
