@@ -19,6 +19,7 @@ ITEMS: list[tuple[str, str, set[str]]] = [
     ("Dashboard", "dashboard", {A, F, M, E}),
     ("Statements", "statements", {A, F, M, R}),
     ("Disputes", "disputes", {A, F, M, R}),
+    ("Goals", "goals", {A, F, M, R, E}),
     ("KPIs", "kpis", {A, F, M, R, E}),
     ("People", "people", {A, F, M, E}),
     ("Teams", "teams", {A, F, M, R, E}),
