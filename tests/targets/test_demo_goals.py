@@ -188,6 +188,12 @@ check_ins: monthly
     assert "scope: product = CLD-BUS" in report.verdict("specific").reasons
     goal = services.save_goal(text, today=dt.date(2026, 10, 1))
     assert goal.filters == {"product": "CLD-BUS"}
+    # Monitored within its scope: the actual is the product's revenue so far this quarter
+    # (the demo's history ends on TODAY), not the whole company's.
+    [status] = _goal_statuses("product-x", TODAY)
+    so_far = _catalog("revenue", "quarter", dt.date(2026, 10, 1), TODAY, product="CLD-BUS")
+    assert status.assessment.actual == so_far["FY2026-Q4"]
+    assert status.assessment.spec.value == last_year * Decimal("1.2")
 
 
 def test_cut_the_average_sales_cycle_from_60_to_45_days(warehouse: str) -> None:

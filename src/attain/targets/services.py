@@ -9,6 +9,7 @@ functions, which return dataclasses.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -491,22 +492,23 @@ def driver_readings(metric: str, owners: Sequence[str], period: Period, as_of: d
     return readings
 
 
-Watched = tuple[str, int, str, str, monitoring.TargetSpec]
-"""A target to monitor: kind (quota or goal), id, label, owner as shown, and its spec (whose
-owner is the one actuals are read for)."""
+Watched = tuple[str, int, str, str, monitoring.TargetSpec, Mapping[str, Any]]
+"""A target to monitor: kind (quota or goal), id, label, owner as shown, its spec (whose
+owner is the one actuals are read for) and its scope (a goal's filters)."""
 
 
-def monitor(specs: Sequence[Watched], as_of: dt.date, *,
-            filters: Mapping[str, Any] | None = None, warehouse: Any = None,
+def monitor(specs: Sequence[Watched], as_of: dt.date, *, warehouse: Any = None,
             review_every: int = 7) -> list[TargetStatus]:
-    """Assess targets on ``as_of``: actuals fetched once per metric and period for all
-    owners, status on each review day, an alert per change."""
-    groups: dict[tuple[str, Period], list[Watched]] = {}
+    """Assess targets on ``as_of``: actuals fetched once per metric, period and scope for
+    all owners, status on each review day, an alert per change."""
+    groups: dict[tuple[str, Period, str], list[Watched]] = {}
     for item in specs:
-        groups.setdefault((item[4].metric, item[4].period), []).append(item)
+        scope = json.dumps(item[5], sort_keys=True)
+        groups.setdefault((item[4].metric, item[4].period, scope), []).append(item)
     out = []
-    for (metric, period), items in groups.items():
-        owners = sorted({spec.owner for *_, spec in items})
+    for (metric, period, _), items in groups.items():
+        filters = items[0][5]
+        owners = sorted({item[4].owner for item in items})
         series = actuals.batch_series(metric, owners, period, as_of, filters=filters,
                                       warehouse=warehouse)
         days = monitoring.review_days(period, as_of, review_every) if as_of >= period.start \
@@ -520,7 +522,7 @@ def monitor(specs: Sequence[Watched], as_of: dt.date, *,
         readings = driver_readings(metric, worse, period, as_of, filters=filters,
                                    warehouse=warehouse) if worse else {}
         for item in items:
-            kind, target_id, label, shown_owner, spec = item
+            kind, target_id, label, shown_owner, spec, _ = item
             points = series[spec.owner]
             out.append(TargetStatus(
                 kind, target_id, label, shown_owner, monitoring.assess(spec, as_of, points),
@@ -544,7 +546,7 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
             continue
         spec = quota_spec(quota)
         specs.append(("quota", quota.id, f"quota {quota.metric} {quota.period}",
-                      owner_of(quota), spec))
+                      owner_of(quota), spec, {}))
     goals = Goal.objects.select_related("person", "team", "region")
     if owner:
         goals = goals.filter(**resolve_owner(owner).fields())
@@ -554,7 +556,7 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
                       if chosen else spec.period.start <= as_of <= spec.period.end)
             if inside:
                 specs.append(("goal", goal.id, f"goal {goal.key} {spec.period.label}",
-                              spec.owner, spec))
+                              spec.owner, spec, goal.filters or {}))
     statuses = monitor(specs, as_of, warehouse=warehouse)
     if record:
         record_statuses(statuses)
