@@ -183,3 +183,12 @@ def test_approve_turns_the_latest_drafts_of_a_period_into_the_current_quotas(
     assert _run("quotas", "approve", "--period", "2026-01").strip() == "approved 2 quotas"
     amounts = {services.owner_of(q): q.amount for q in services.current_quotas(period="2026-01")}
     assert amounts == {"person:E1": Decimal("80000.00"), "person:E2": Decimal("20000.00")}
+
+
+def test_a_rerun_gives_the_same_figures_and_replaces_the_recorded_history(
+        company: str) -> None:
+    args = ("targets", "status", "--owner", "person:E1", "--as-of", "2026-01-31", "--json",
+            "--record")
+    first, second = _run(*args), _run(*args)
+    assert first == second
+    assert StatusRecord.objects.count() == 5
