@@ -18,7 +18,7 @@ import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
 
 from attain.metrics.model import Metric, Part
-from attain.metrics.query import PART
+from attain.metrics.query import divide
 
 # --- part helpers ---------------------------------------------------------------------------
 
@@ -53,19 +53,48 @@ def _p(parts: Mapping[str, ir.Value], name: str) -> ir.NumericValue:
     return value
 
 
-def _times(*factors: ir.NumericValue) -> ir.NumericValue:
-    """The product of parts, brought back to a fixed scale after each step.
+def _times(*factors: tuple[ir.NumericValue, int]) -> ir.NumericValue:
+    """The exact product of parts, each given with its decimal places (cents 2, counts 0).
 
-    A database adds the scales of the factors (six places times six is twelve), so a chain
-    of products runs out of DECIMAL(38)'s digits; the factors here are cents and counts, so
-    every product has at most four places and rescaling loses nothing. The step through
-    five places is there because Ibis believes a product keeps its factors' scale and would
-    drop a cast to six places as a no-op.
+    A database multiplies decimals as integers scaled by their places, so each factor is
+    cast to its own places first (a count carried at six places would add six digits to
+    every product and overflow DECIMAL(38) at 10M-transaction scale); the product's places
+    are the sum of the factors'.
     """
-    product = factors[0]
-    for factor in factors[1:]:
-        product = (product * factor).cast(dt_.Decimal(38, 5)).cast(PART)
+    value, places = factors[0]
+    product = value.cast(dt_.Decimal(38, places))
+    for factor, factor_places in factors[1:]:
+        places += factor_places
+        product = (product * factor.cast(dt_.Decimal(38, factor_places))).cast(
+            dt_.Decimal(38, places))
     return product
+
+
+def _money(parts: Mapping[str, ir.Value], *names: str) -> tuple[ir.NumericValue, int]:
+    """A money factor for :func:`_times`: the named parts, the later ones subtracted."""
+    value = _p(parts, names[0])
+    for name in names[1:]:
+        value = value - _p(parts, name)
+    return value, 2
+
+
+def _count(parts: Mapping[str, ir.Value], name: str) -> tuple[ir.NumericValue, int]:
+    """A count factor for :func:`_times`."""
+    return _p(parts, name), 0
+
+
+def _cltv_parts(p: Mapping[str, ir.Value]) -> tuple[ir.NumericValue, ir.NumericValue]:
+    numerator = _times(_money(p, "mrr"), _money(p, "revenue", "cost"), _count(p, "opening"),
+                       _count(p, "months"))
+    denominator = _times(_count(p, "customers"), _money(p, "revenue"), _count(p, "churned"))
+    return numerator, denominator
+
+
+def _rounded(numerator: ir.NumericValue, denominator: ir.NumericValue,
+             places: int) -> ir.NumericValue:
+    """``numerator ÷ denominator`` rounded to ``places``, empty when the denominator is 0."""
+    return ibis.ifelse(denominator == 0, ibis.null(dt_.Decimal(38, places)),
+                       divide(numerator, denominator, places))
 
 
 def _won(t: ir.Table) -> ir.BooleanValue:
@@ -404,8 +433,9 @@ METRICS: tuple[Metric, ...] = (
                "closed": count("closed_deals"),
                "won_amount": money("closed_deals", where=_won),
                "days": Part("closed_deals", lambda t: t.cycle_days.sum(), where=_won, places=0)},
-        numerator=lambda p: _times(_p(p, "open"), _p(p, "won_amount"), _p(p, "won")),
-        denominator=lambda p: _times(_p(p, "closed"), _p(p, "days")),
+        numerator=lambda p: _times(_count(p, "open"), _money(p, "won_amount"),
+                                   _count(p, "won")),
+        denominator=lambda p: _times(_count(p, "closed"), _count(p, "days")),
         numerator_places=2, denominator_places=0,
         empty_reason="no deals won (or none with a cycle) in the period",
     ),
@@ -504,9 +534,8 @@ METRICS: tuple[Metric, ...] = (
                "churned": count("subscriptions", _movement("churn")),
                "months": distinct("subscriptions", "month"),
                "revenue": money("transactions"), "cost": money("transactions", "cost")},
-        numerator=lambda p: _times(_p(p, "mrr"), _p(p, "revenue") - _p(p, "cost"),
-                                   _p(p, "opening"), _p(p, "months")),
-        denominator=lambda p: _times(_p(p, "customers"), _p(p, "revenue"), _p(p, "churned")),
+        numerator=lambda p: _cltv_parts(p)[0],
+        denominator=lambda p: _cltv_parts(p)[1],
         numerator_places=2, denominator_places=2,
         empty_reason="no customer churned in the period (or no customers or revenue): "
                      "the lifetime is unbounded",
@@ -516,8 +545,7 @@ METRICS: tuple[Metric, ...] = (
         label="CLTV : CAC",
         description="Lifetime value of a customer against what it cost to win one; 3 or more "
                     "is healthy.",
-        formula="CLTV ÷ CAC = CLTV numerator × new customers ÷ (CLTV denominator × (sales "
-                "and marketing costs + campaign spend))",
+        formula="CLTV ÷ CAC, each first rounded to the cent as shown for them",
         unit="ratio", direction="higher", additivity="non_additive",
         time_column="subscriptions.month",
         parts={"mrr": money("subscriptions", "mrr", snapshot="closing"),
@@ -528,10 +556,8 @@ METRICS: tuple[Metric, ...] = (
                "revenue": money("transactions"), "cost": money("transactions", "cost"),
                "costs": money("sales_marketing_costs"), "spend": money("campaign_spend"),
                "new": count("new_customers")},
-        numerator=lambda p: _times(_p(p, "mrr"), _p(p, "revenue") - _p(p, "cost"),
-                                   _p(p, "opening"), _p(p, "months"), _p(p, "new")),
-        denominator=lambda p: _times(_p(p, "customers"), _p(p, "revenue"), _p(p, "churned"),
-                                     _p(p, "costs") + _p(p, "spend")),
+        numerator=lambda p: _rounded(*_cltv_parts(p), 2),
+        denominator=lambda p: _rounded(_p(p, "costs") + _p(p, "spend"), _p(p, "new"), 2),
         numerator_places=2, denominator_places=2, places=6,
         empty_reason="CLTV or CAC has no value in the period",
     ),
@@ -548,8 +574,8 @@ METRICS: tuple[Metric, ...] = (
                "new_mrr": Part("subscriptions", lambda t: t.mrr_change.sum(),
                                where=_movement("new"), places=2),
                "revenue": money("transactions"), "cost": money("transactions", "cost")},
-        numerator=lambda p: _times(_p(p, "costs") + _p(p, "spend"), _p(p, "revenue")),
-        denominator=lambda p: _times(_p(p, "new_mrr"), _p(p, "revenue") - _p(p, "cost")),
+        numerator=lambda p: _times((_p(p, "costs") + _p(p, "spend"), 2), _money(p, "revenue")),
+        denominator=lambda p: _times(_money(p, "new_mrr"), _money(p, "revenue", "cost")),
         numerator_places=2, denominator_places=2, places=2, positive_denominator=True,
         empty_reason="no new MRR (or no margin) in the period",
     ),

@@ -198,7 +198,10 @@ def compute(metric: Metric, *, by: list[str], current: list[Span], grain: Grain,
         denominator = side(metric.denominator)
         den_places = _places(metric, metric.denominator, metric.denominator_places)
         scaled = (numerator * metric.scale).cast(PART) if metric.scale != 1 else numerator
-        empty = denominator <= zero if metric.positive_denominator else denominator == zero
+        nothing = denominator <= zero if metric.positive_denominator else denominator == zero
+        # A numerator or denominator built from other rounded values (CLTV:CAC) may itself
+        # be empty; the value is then empty too, with the reason.
+        empty = (nothing | denominator.isnull() | numerator.isnull()).fill_null(True)
         columns["value"] = ibis.ifelse(empty, ibis.null(dt_.Decimal(38, metric.places)),
                                        divide(scaled, denominator, metric.places))
         columns["numerator"] = numerator.round(num_places).cast(dt_.Decimal(38, num_places))
