@@ -106,6 +106,16 @@ def test_trend_of_a_perfect_line_projects_its_sum_with_no_spread() -> None:
     assert result.run_rate is not None and result.run_rate.value == Decimal("589.00")
 
 
+def test_a_falling_trend_never_projects_sales_being_taken_back() -> None:
+    # Days 0..9 sell 90, 80, ..., 0: 450 so far. The line 90 - 10x is negative from day 10
+    # on, so the 21 days left add 0: projection 450, and the interval cannot go below 450.
+    spec = TargetSpec("revenue", JANUARY, Decimal(1000))
+    series = [(day(1, 1 + x), Decimal(90 - 10 * x)) for x in range(10)]
+    projection = trend_projection(spec, day(1, 10), series)
+    assert projection is not None
+    assert (projection.value, projection.low) == (Decimal("450.00"), Decimal("450.00"))
+
+
 def test_trend_of_a_level_has_an_80_percent_prediction_interval() -> None:
     # Observations 1, 3, 2 on days 0, 1, 2: slope 1/2, intercept 1.5, residuals -.5, 1, -.5
     # (sum of squares 1.5, sigma sqrt(1.5/1) = 1.224745). At day 30: 1.5 + 15 = 16.5;

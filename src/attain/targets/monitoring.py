@@ -179,8 +179,9 @@ def trend_projection(spec: TargetSpec, as_of: dt.date,
     """Least-squares line through the days so far, projected to the period's end, ±80%.
 
     Accumulating: a line through each day's amount (days without rows count 0); the
-    projection is the actual plus the line's sum over the days left, and the interval
-    is that sum's prediction interval (residual and slope uncertainty, normal 80%).
+    projection is the actual plus the line's sum over the days left (a day never below
+    zero), and the interval is that sum's prediction interval (residual and slope
+    uncertainty, normal 80%), its low end never below the actual to date.
     Level: a line through the observed to-date values, read at the last day.
     Needs at least three days; None before that.
     """
@@ -203,7 +204,9 @@ def trend_projection(spec: TargetSpec, as_of: dt.date,
         if spec.accumulates:
             future = [Decimal(x) for x in range(int(points[-1][0]) + 1, int(last_x) + 1)]
             m = Decimal(len(future))
-            ahead = sum((intercept + slope * x for x in future), ZERO)
+            # A day ahead is never predicted below zero: a falling line must not project
+            # sales being taken back.
+            ahead = sum((max(intercept + slope * x, ZERO) for x in future), ZERO)
             centred = sum((x - mean_x for x in future), ZERO)
             spread = (m + m * m / n + (centred * centred / sxx if sxx else ZERO)).sqrt()
             value = sum((y for _, y in points), ZERO) + ahead
@@ -213,8 +216,11 @@ def trend_projection(spec: TargetSpec, as_of: dt.date,
             spread = (ONE + ONE / n + ((last_x - mean_x) ** 2 / sxx if sxx else ZERO)).sqrt()
             method = f"trend: a line through {len(points)} observed values"
         margin = INTERVAL_Z * sigma * spread
-        return Projection(spec.rounded(value), spec.rounded(value - margin),
-                          spec.rounded(value + margin), method)
+        low = value - margin
+        if spec.accumulates:
+            low = max(low, sum((y for _, y in points), ZERO))
+        return Projection(spec.rounded(value), spec.rounded(low), spec.rounded(value + margin),
+                          method)
 
 
 def _points(spec: TargetSpec, end: dt.date,
