@@ -137,3 +137,19 @@ def test_cltv_without_churn_is_empty_and_says_the_lifetime_is_unbounded(
 def test_company_wide_costs_cannot_be_cut_by_team(month: str) -> None:
     with pytest.raises(metrics.MetricError, match="cac cannot be cut by team"):
         metrics.get("cac").query(by=["team"], **JAN)  # type: ignore[arg-type]
+
+
+def test_unit_economics_stay_exact_with_amounts_in_the_trillions(warehouse: str) -> None:
+    builders.load(warehouse, transactions="""
+        transaction_id,account_id,amount,cost,booked_on
+        T-1,A-1,9000000000000.00,0.00,2025-01-20
+    """, subscriptions="""
+        account_id,month,mrr,mrr_change,movement
+        A-1,2024-12-01,5000000000000.00,0.00,flat
+        A-2,2024-12-01,1000000000000.00,0.00,flat
+        A-1,2025-01-01,5000000000000.00,0.00,flat
+        A-2,2025-01-01,0.00,-1000000000000.00,churn
+    """)
+    # MRR per customer 5e12 ÷ 1, margin (9e12 − 0) ÷ 9e12 = 1, churn 1 of 2 a month:
+    # CLTV = 5e12 × 1 ÷ 0.5 = 10,000,000,000,000.00 (products of ~1e26 inside)
+    assert _january("cltv") == Decimal("10000000000000.00")

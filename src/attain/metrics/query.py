@@ -66,9 +66,13 @@ def divide(numerator: ir.NumericValue, denominator: ir.NumericValue,
     twice = (signed_num * 2).cast(dt_.Decimal(38, 6))
     estimate = (num.cast("float64") / den.cast("float64")).round(places).cast(result)
 
+    # Products of the candidate (``places``) and the denominator (6) have places + 6 places;
+    # saying so keeps them exact without widening them (a wider scale would cost digits).
+    exact = dt_.Decimal(38, places + 6)
+
     def holds(q: ir.DecimalValue) -> ir.BooleanValue:
-        low = ((q * 2 - unit).cast(dt_.Decimal(38, places)) * size).cast(dt_.Decimal(38, 12))
-        high = ((q * 2 + unit).cast(dt_.Decimal(38, places)) * size).cast(dt_.Decimal(38, 12))
+        low = ((q * 2 - unit).cast(dt_.Decimal(38, places)) * size).cast(exact)
+        high = ((q * 2 + unit).cast(dt_.Decimal(38, places)) * size).cast(exact)
         positive = (low <= twice) & (twice < high)
         negative = (low < twice) & (twice <= high)
         return ibis.ifelse(signed_num >= 0, positive, negative)
