@@ -235,3 +235,12 @@ def test_a_deadline_in_the_past_warns() -> None:
     verdict = check(goal, evidence(today=dt.date(2026, 11, 24))).verdict("time_bound")
     assert verdict.outcome == "warn"
     assert "the deadline 2026-03-31 has passed" in verdict.reasons
+
+
+def test_a_goal_for_someone_who_has_left_is_not_measurable() -> None:
+    goal = load_goal("goal: g\nmetric: revenue\nowner: person:E1\ntarget: 1\n"
+                     "period: FY2026-Q4\nobjective: x\ncheck_ins: monthly\n")
+    verdict = check(goal, evidence(owner_left_on=dt.date(2026, 3, 25))).verdict("measurable")
+    assert verdict.outcome == "fail"
+    assert "person:E1 left on 2026-03-25, before the goal starts on 2026-10-01" in \
+        verdict.reasons

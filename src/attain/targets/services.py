@@ -621,19 +621,21 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
     except ImportError:
         known = None
     owner_found = True
+    left_on = None
     if owner is not None:
         try:
-            resolve_owner(owner)
+            resolved = resolve_owner(owner)
+            left_on = resolved.person.termination_date if resolved.person else None
         except ValueError:
             owner_found = False
     if metric is None or owner is None or known is None or metric not in known \
             or not owner_found:
         return smart.Evidence(known_metrics=known, owner_found=owner_found,
-                              parent_found=parent_found, today=today)
+                              owner_left_on=left_on, parent_found=parent_found, today=today)
     found = actuals.facts(metric)
     evidence = smart.Evidence(known_metrics=known, dimensions=found.dimensions,
                               direction=found.direction, accumulates=found.accumulates,
-                              parent_found=parent_found, today=today)
+                              owner_left_on=left_on, parent_found=parent_found, today=today)
     frame = document.time_frame()
     baseline_period = document.baseline_period()
     if frame is None or baseline_period is None:
@@ -662,7 +664,7 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
         known_metrics=known, dimensions=found.dimensions, direction=found.direction,
         accumulates=found.accumulates, data_points=points, baseline_value=baseline,
         baseline_label=baseline_period.label, past_changes=tuple(changes),
-        parent_found=parent_found, today=today)
+        owner_left_on=left_on, parent_found=parent_found, today=today)
 
 
 def check_goal(text: str, *, source: str = "goal", today: dt.date | None = None,

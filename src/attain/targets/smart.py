@@ -51,6 +51,8 @@ class Evidence:
     accumulates: bool = True
     """True for metrics that add up over time (revenue, leads); False for rates, averages."""
     owner_found: bool = True
+    owner_left_on: dt.date | None = None
+    """The owner's last day at the company, when they have left."""
     data_points: int | None = None
     """Periods with a value for the owner in the history read; None when not read."""
     baseline_value: Decimal | None = None
@@ -161,8 +163,13 @@ def _measurable(goal: GoalDocument, evidence: Evidence, baseline: Decimal | None
                 close = difflib.get_close_matches(metric, evidence.known_metrics, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 failures.append(f"{metric} is not in the metric catalog{hint}")
+    frame = goal.time_frame()
     if not evidence.owner_found:
         failures.append(f"the owner {goal.owner} is not known")
+    elif evidence.owner_left_on is not None and frame is not None \
+            and evidence.owner_left_on < frame.start:
+        failures.append(f"{goal.owner} left on {evidence.owner_left_on}, before the goal "
+                        f"starts on {frame.start}")
     elif evidence.data_points == 0:
         failures.append(f"{goal.metric} has no data for {goal.owner} yet")
     elif evidence.data_points is not None:
