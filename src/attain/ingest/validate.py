@@ -182,23 +182,37 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
             f"SELECT _row, {position} AS position, {literal(column)} AS column_name, "
             f"{value_sql} AS value, {reason_sql} AS reason FROM typed WHERE {where}")
 
-    def text(name: str) -> str:
-        """The mapped text of a column (the typed column itself for text)."""
-        return q(name) if kind.field(name).sql_type == "VARCHAR" else q(name + "__text")
+    def display(name: str) -> str:
+        """A value as text for an error: what was written where it did not convert, else
+        the value (decimals without trailing zeros: 1.5, not 1.500000)."""
+        field = kind.field(name)
+        if field.sql_type == "VARCHAR":
+            return q(name)
+        value = f"CAST({q(name)} AS VARCHAR)"
+        if _decimal_pattern(field.sql_type):
+            value = (f"regexp_replace(regexp_replace({value}, '(\\.[0-9]*?)0+$', '\\1'), "
+                     "'\\.$', '')")
+        return f"coalesce({q(name + '__text')}, {value})"
 
     def shown(name: str) -> str:
         """What errors show: the user's own text, at most 200 characters."""
-        column = _src(name) if _has_source(staging[name]) else text(name)
+        column = _src(name) if _has_source(staging[name]) else display(name)
         return f"left({column}, 200)"
 
+    inner = ["_row"]
     for field in kind.fields:
         spec = staging[field.name]
         sql, reason = _typed_sql(field, spec)
-        typed.append(f"{sql} AS {q(field.name)}")
+        inner.append(f"{sql} AS {q(field.name)}")
+        typed.append(q(field.name))
         if _has_source(spec):
+            inner.append(_src(field.name))
             typed.append(_src(field.name))
         if field.sql_type != "VARCHAR":
-            typed.append(f"{q(field.name)} AS {q(field.name + '__text')}")
+            # the text is kept only where it did not convert (mostly NULL, so cheap)
+            inner.append(f"{q(field.name)} AS {q(field.name + '__written')}")
+            typed.append(f"CASE WHEN {q(field.name)} IS NULL THEN "
+                         f"{q(field.name + '__written')} END AS {q(field.name + '__text')}")
         column = labels[field.name]
         value = q(field.name)
         src = shown(field.name)
@@ -210,12 +224,12 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
                   f"lookup_{spec.lookup}_ambiguous a WHERE a.key = lower({_src(field.name)})) "
                   "THEN ' (more than one does)' ELSE '' END")
         if field.required:
-            condition = f"{text(field.name)} IS NULL" + (
-                f" AND {_src(field.name)} IS NULL" if spec.lookup else "")
+            condition = f"{value} IS NULL" + (
+                f" AND {q(field.name + '__text')} IS NULL" if field.sql_type != "VARCHAR"
+                else "") + (f" AND {_src(field.name)} IS NULL" if spec.lookup else "")
             error(condition, column, "''", "'required, but empty'")
         if reason:
-            error(f"{text(field.name)} IS NOT NULL AND {value} IS NULL", column, src,
-                  literal(reason))
+            error(f"{q(field.name + '__text')} IS NOT NULL", column, src, literal(reason))
         if field.allowed:
             options = ", ".join(literal(option) for option in field.allowed)
             error(f"{value} NOT IN ({options})", column, src,
@@ -232,7 +246,7 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
     keys = ", ".join(q(name) for name in kind.key)
     not_null = " AND ".join(f"{q(name)} IS NOT NULL" for name in kind.key)
     key_label = ", ".join(labels[name] for name in kind.key)
-    key_value = " || ', ' || ".join(f"coalesce({text(name)}, '')" for name in kind.key)
+    key_value = " || ', ' || ".join(f"coalesce({display(name)}, '')" for name in kind.key)
     queries.append(
         f"SELECT _row, {positions.get(labels[kind.key[0]], 0)}, {literal(key_label)}, "
         f"{key_value}, "
@@ -265,7 +279,8 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
             error(f"{value} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {source} AS r(key) "
                   f"WHERE r.key = CAST({value} AS VARCHAR))",
                   labels[field.name], shown(field.name), reason)
-    con.execute(f"CREATE TABLE typed AS SELECT {', '.join(typed)} FROM staged")
+    con.execute(f"CREATE TABLE typed AS SELECT {', '.join(typed)} FROM "
+                f"(SELECT {', '.join(inner)} FROM staged)")
     con.execute("CREATE TABLE errors AS " + " UNION ALL ".join(queries))
     [(count, _rows)] = con.execute("SELECT count(*), count(DISTINCT _row) FROM errors").fetchall()
     listed = con.execute(
