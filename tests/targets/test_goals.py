@@ -244,3 +244,12 @@ def test_a_goal_for_someone_who_has_left_is_not_measurable() -> None:
     assert verdict.outcome == "fail"
     assert "person:E1 left on 2026-03-25, before the goal starts on 2026-10-01" in \
         verdict.reasons
+
+
+def test_a_target_per_quarter_repeats_in_each_quarter_of_the_year() -> None:
+    goal = load_goal("goal: g\nmetric: revenue\nowner: company\ntarget: 1000000\nper: quarter\n"
+                     "period: FY2026\nobjective: x\ncheck_ins: monthly\n")
+    report = check(goal, evidence())
+    specs = target_specs(goal, report, evidence())
+    assert [(spec.period.label, spec.value) for spec in specs] == [
+        (f"FY2026-Q{number}", Decimal(1000000)) for number in range(1, 5)]
