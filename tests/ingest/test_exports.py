@@ -68,6 +68,13 @@ def test_csv_excel_and_parquet_hold_the_same_exact_amounts(calculated: str,
     assert sum(Decimal(str(value)).quantize(Decimal("0.01")) for value in cells) == total
 
 
+def test_metrics_are_the_measures_of_the_run(calculated: str, tmp_path: Path) -> None:
+    metrics = pq.read_table(_export("metrics", tmp_path / "m.parquet", unrestricted=True))
+    measures = pq.read_table(_export("measures", tmp_path / "s.parquet", unrestricted=True))
+    assert metrics.num_rows > 0 and metrics.equals(measures)
+    assert {"payee_id", "attainment"} <= set(metrics.column_names)
+
+
 def test_targets_of_a_rep_are_their_own_quotas(calculated: str, tmp_path: Path) -> None:
     rep = Person.objects.get(user__username="rep")
     data = pq.read_table(_export("targets", tmp_path / "t.parquet", user=_user("rep")))

@@ -28,9 +28,11 @@ RESULTS = {
     "earnings": "results_earnings",
     "statements": "results_lines",
     "measures": "results_measures",
+    "metrics": "results_measures",
     "credits": "results_credits",
 }
-"""What can be exported from a run, and the result table each comes from."""
+"""What can be exported from a run, and the result table each comes from ("metrics" are the
+measures: credited value, quota and attainment per payee × component × period)."""
 WHAT = (*RESULTS, "targets")
 FORMATS = ("csv", "xlsx", "parquet")
 
