@@ -3,6 +3,8 @@
 Problems are plain values (file, row, column, value, reason), collected rather than raised,
 so a file's errors are all reported at once. The report is the same thing for the CLI
 (text or ``--json``), the upload page and the downloadable CSV.
+
+This module must never raise for a bad file: problems are data here.
 """
 
 from __future__ import annotations

@@ -10,7 +10,12 @@ it). The file is read into a private DuckDB, checked set-based (see
   changes nothing writes nothing;
 - app-database kinds through their app's service functions, in one ``transaction.atomic``.
 
-Every import that writes is recorded in the audit log (who, when, file, counts).
+Every import that writes is recorded in the audit log (who, when, file, counts), and so
+is every rejected file.
+
+This module must never write a row before the whole file has passed every check, never
+write the warehouse except through :mod:`attain.warehouse.load`, and never write people,
+teams, quotas or territories except through their apps' services.
 """
 
 from __future__ import annotations

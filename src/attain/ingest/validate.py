@@ -10,6 +10,9 @@ references. Nothing loops over rows in Python, so a million rows take seconds.
 Numbers are checked by their text before converting, because a cast would round
 (``12.5`` is not an integer; ``1.005`` is not money with two places): validation never
 changes a value to make it fit.
+
+This module must never loop over a file's rows in Python, and never write anything but
+its own scratch tables.
 """
 
 from __future__ import annotations
