@@ -192,3 +192,10 @@ def test_a_rerun_gives_the_same_figures_and_replaces_the_recorded_history(
     first, second = _run(*args), _run(*args)
     assert first == second
     assert StatusRecord.objects.count() == 5
+
+
+def test_a_person_has_no_children_to_allocate_to(company: str) -> None:
+    with pytest.raises(CommandError, match="person:E1 is a person: only the company, a region "
+                                           "or a team"):
+        _run("quotas", "allocate", "--parent", "person:E1", "--amount", "1", "--period",
+             "2026-01")

@@ -302,6 +302,9 @@ def children_of(owner: str, day: dt.date) -> list[str]:
     """Who a parent's quota is split across on ``day``: the company's regions, a region's
     teams, a team's members (as owners)."""
     parent = resolve_owner(owner)
+    if parent.kind == OwnerType.PERSON:
+        raise ValueError(f"{owner} is a person: only the company, a region or a team has "
+                         f"children to allocate to")
     if parent.kind == OwnerType.COMPANY:
         return [f"region:{code}" for code in Region.objects.values_list("code", flat=True)]
     if parent.region is not None:

@@ -46,7 +46,10 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"no goal file {path}")
         today = options["today"] or dt.date.today()
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"cannot read {path}: {error}") from None
         try:
             report = services.check_goal(text, source=path.name, today=today)
             goal = services.save_goal(text, today=today) if options["save"] and \
