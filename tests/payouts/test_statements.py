@@ -4,6 +4,7 @@ rule applied, the same statement in CSV, Excel, PDF and ``attain explain``."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -62,6 +63,10 @@ def test_every_line_is_explained_from_deal_to_amount(warehouse: str) -> None:
     (headline,) = found.components
     assert (headline.credited, headline.quota, headline.attainment) == (
         D("108000"), D("100000"), D("1.08"))
+    # pace: on 14 February, 45 of the quarter's 90 days are gone: 108% ÷ 0.5 = 2.16
+    halfway = statement(viewer=people.rep1, employee_id="rep1", period="2026-Q1",
+                        as_of=dt.date(2026, 2, 14))
+    assert halfway.components[0].pace == D("2.16")
     assert found.pay_run_state == "Calculated"
     assert found.payable == D("4640.00")
     assert [(item.kind, item.amount) for item in found.payout] == [("earned", D("4640.00"))]
