@@ -76,6 +76,7 @@ def prepare(folder: Path, transactions: int, people: int) -> dict[str, Any]:
                      "results_credits"):
             if name in backend.list_tables():
                 backend.raw_sql(f"DELETE FROM {name} WHERE run_id = '{RUN_ID}'")
+        backend.raw_sql("SET memory_limit = '8GB'")  # spill rather than crowd the machine
         with timed() as engine:
             counts = write_results(calculate(backend, engine_inputs(folder), period), RUN_ID,
                                    url=url)
