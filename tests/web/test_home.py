@@ -64,3 +64,18 @@ def test_the_access_rule_for_each_role(calculated: str) -> None:
         assert access.can_see_money_of(user, other_rep.employee_id, day)
     executive = Person.objects.get(user__username="executive").user
     assert not access.can_see_money_of(executive, rep.employee_id, day)
+
+
+def test_the_home_page_lists_what_waits_for_each_role(calculated: str, client: Client) -> None:
+    from attain.payouts import lifecycle
+
+    lifecycle.calculate(period="2026-Q3")
+    _login(client, "manager")
+    page = client.get("/").content.decode()
+    assert "Waiting for your approval" in page and "FY2026-Q3" in page
+    client.logout()
+    _login(client, "rep")
+    rep = Person.objects.get(user__username="rep")
+    page = client.get("/").content.decode()
+    assert f"/statements/{rep.employee_id}/FY2026-Q3/" in page
+    assert "Waiting for your approval" not in page

@@ -127,14 +127,17 @@ class Tile:
 
 
 def dashboard(today: dt.date) -> list[Tile]:
-    """The executive KPI tiles: each metric's current quarter, its change on the same quarter
-    last year and an eight-quarter trend. Cached for five minutes: the figures move only
+    """The executive KPI tiles: each metric's last complete quarter, its change on the same
+    quarter a year before and an eight-quarter trend (a quarter still running would compare
+    part of a quarter with a whole one). Cached for five minutes: the figures move only
     when data is imported, and a dozen catalog queries are too slow to run per page view."""
     key = f"attain:dashboard:{today.isoformat()}"
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
     current = DEFAULT_CALENDAR.period_containing(today, "quarter")
+    if today < current.end:
+        current = current.prior()
     first = current
     for _ in range(7):
         first = first.prior()

@@ -31,6 +31,39 @@ def _display(summary: web_services.ComponentSummary, names: dict[str, str]) -> d
     return row
 
 
+def _to_do(user: Any, person: Person | None, role: str | None,
+           run: Any) -> dict[str, Any]:
+    """What waits for this person: their goals, open disputes, pay runs to approve."""
+    from attain.payouts.models import Dispute, DisputeState, PayRun, RunState
+    from attain.targets.models import Goal, StatusRecord
+
+    context: dict[str, Any] = {}
+    if person is not None:
+        goals = list(Goal.objects.filter(person=person).order_by("period_end")[:6])
+        latest: dict[int, StatusRecord] = {}
+        for record in StatusRecord.objects.filter(goal__in=goals).order_by("day", "id"):
+            if record.goal_id is not None:
+                latest[record.goal_id] = record
+        context["my_goals"] = [{"goal": g, "status": latest.get(g.pk)} for g in goals]
+        if run is not None and role in (AccessRole.REP, AccessRole.MANAGER):
+            context["statement_url"] = f"/statements/{person.employee_id}/{run.period}/"
+    if role in (AccessRole.MANAGER, AccessRole.ADMIN, AccessRole.REP):
+        day = dt.date.today()
+        open_disputes = Dispute.objects.filter(state=DisputeState.OPEN)
+        visible = access.visible_people(user, day)
+        if visible is not access.ALL:
+            open_disputes = open_disputes.filter(employee_id__in=visible)
+        context["open_disputes"] = open_disputes.count()
+    waits: dict[str, str] = {AccessRole.MANAGER: RunState.CALCULATED,
+                             AccessRole.ADMIN: RunState.CALCULATED,
+                             AccessRole.FINANCE: RunState.MANAGER_APPROVED}
+    waiting = waits.get(role or "")
+    if waiting is not None:
+        context["approvals_waiting"] = list(PayRun.objects.filter(state=waiting)
+                                            .values_list("period", flat=True))
+    return context
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     today = dt.date.today()
@@ -56,6 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
             context["totals"] = sorted(run.totals.items())
     if role in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.EXECUTIVE):
         context["runs"] = web_services.latest_runs()
+    context.update(_to_do(request.user, person, role, run))
     if person is not None and role in (AccessRole.REP, AccessRole.MANAGER) and run is not None:
         context["products"] = estimator.products()
         context["estimate_day"] = min(today, run.period_end).isoformat()
