@@ -199,3 +199,22 @@ def test_a_person_has_no_children_to_allocate_to(company: str) -> None:
                                            "or a team"):
         _run("quotas", "allocate", "--parent", "person:E1", "--amount", "1", "--period",
              "2026-01")
+
+
+def test_the_bottom_up_check_compares_saved_quotas_and_flags_the_gap(company: str) -> None:
+    # T1 carries 5,000 for January; E1 has 3,100 and E2 none: children 3,100, gap 1,900.
+    services.save_quotas([services.QuotaRow("bookings", "team:T1", "2026-01", "5000")],
+                         approve=True)
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"gap of 1900\.00 between team:T1"):
+        call_command("quotas", "check", "--owner", "team:T1", "--period", "2026-01",
+                     stdout=out)
+    assert out.getvalue().splitlines() == [
+        "  person:E1: 3100.00", "  person:E2: no approved quota",
+        "team:T1 bookings 2026-01: children carry 3100.00, 1900.00 less than the parent's "
+        "5000.00"]
+    # E2's 1,900 closes the gap.
+    services.save_quotas([services.QuotaRow("bookings", "person:E2", "2026-01", "1900")],
+                         approve=True)
+    assert _run("quotas", "check", "--owner", "team:T1", "--period", "2026-01").endswith(
+        "children sum to the parent exactly (5000.00)\n")

@@ -389,6 +389,38 @@ def save_allocation(result: allocation.Allocation, *, metric: str, currency: str
                        user=user, approve=approve)
 
 
+@dataclass(frozen=True, slots=True)
+class BottomUp:
+    """A saved parent quota against its children's saved quotas."""
+
+    owner: str
+    metric: str
+    period: str
+    check: allocation.GapCheck
+    children: dict[str, Decimal]
+    missing: tuple[str, ...]
+    """Children with no approved quota (counted as 0)."""
+
+
+def bottom_up_check(*, owner: str, metric: str, period: str,
+                    tolerance: Decimal = ZERO) -> BottomUp:
+    """The approved quota of ``owner`` against the sum of its children's approved quotas
+    (children from the org on the period's first day), the gap flagged beyond
+    ``tolerance``; a ValueError when the parent has no approved quota."""
+    label = DEFAULT_CALENDAR.parse(period)
+    parents = current_quotas(period=label.label, owner=owner, metric=metric)
+    if not parents:
+        raise ValueError(f"{owner} has no approved {metric} quota for {label.label}")
+    children = children_of(owner, label.start)
+    amounts = {owner_of(quota): quota.amount
+               for quota in current_quotas(period=label.label, metric=metric)
+               if owner_of(quota) in children}
+    missing = tuple(child for child in children if child not in amounts)
+    return BottomUp(owner, metric, label.label,
+                    allocation.gap_check(parents[0].amount, amounts, tolerance=tolerance),
+                    amounts, missing)
+
+
 # --- check-ins ----------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """``attain quotas allocate``: split a parent's quota over its children, to the cent;
-``attain quotas approve --period P``: approve the latest draft versions."""
+``attain quotas approve --period P``: approve the latest draft versions;
+``attain quotas check --owner team:T1 --period P``: the bottom-up check of saved quotas."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ class Command(BaseCommand):
     help = "Allocate a parent's quota to its children (equal, historical, potential, manual)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["allocate", "approve"],
-                            help="allocate: split a quota; approve: approve the drafts")
+        parser.add_argument("action", choices=["allocate", "approve", "check"],
+                            help="allocate: split a quota; approve: approve the drafts; "
+                                 "check: a parent's quota against its children's")
         parser.add_argument("--parent",
                             help="company, region:CODE or team:CODE (children from the org)")
         parser.add_argument("--amount", help="the parent's quota, e.g. 900000")
@@ -75,6 +77,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "approve":
             self._approve(options)
+            return
+        if options["action"] == "check":
+            self._check(options)
             return
         if not options["parent"] or not options["amount"]:
             raise CommandError("allocate needs --parent and --amount")
@@ -149,3 +154,22 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         count = services.approve_quotas(quota_ids=[quota.id for quota in drafts])
         self.stdout.write(f"approved {count} quotas")
+
+    def _check(self, options: dict[str, Any]) -> None:
+        """The bottom-up check of a parent's saved quota; exits 1 on a flagged gap."""
+        if not options["owner"]:
+            raise CommandError("check needs --owner (company, region:CODE or team:CODE)")
+        try:
+            result = services.bottom_up_check(owner=options["owner"], metric=options["metric"],
+                                              period=options["period"])
+        except (PeriodError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        for child, amount in sorted(result.children.items()):
+            self.stdout.write(f"  {child}: {plain(amount)}")
+        for child in result.missing:
+            self.stdout.write(f"  {child}: no approved quota")
+        self.stdout.write(f"{result.owner} {result.metric} {result.period}: "
+                          f"{result.check.message}")
+        if result.check.flagged:
+            raise CommandError(f"gap of {plain(result.check.gap)} between {result.owner} and "
+                               f"its children")
