@@ -51,6 +51,7 @@ def test_a_pay_run_goes_from_calculated_through_approvals_to_paid_and_closed(
         warehouse: str) -> None:
     people = company()
     load_warehouse(warehouse, transactions=PAID_Q1)
+    assert lifecycle.open_period(period="2026-Q1", actor=people.ops).state == RunState.DRAFT
     result = lifecycle.calculate(period="2026-Q1", inputs=inputs_for())
     # rep1: 10,000 × 10% = 1,000.00; rep2: 5,000 × 10% = 500.00
     assert result.state == RunState.CALCULATED
@@ -72,7 +73,9 @@ def test_a_pay_run_goes_from_calculated_through_approvals_to_paid_and_closed(
     assert lifecycle.close(period="2026-Q1", actor=people.finance).state == RunState.CLOSED
     actions = list(AuditEntry.objects.filter(object_type="payouts.PayRun")
                    .order_by("at", "id").values_list("action", flat=True))
-    assert actions == ["calculate", "approve", "approve", "pay", "close"]
+    assert actions == ["open", "calculate", "approve", "approve", "pay", "close"]
+    assert [(r.period, r.state, r.paid) for r in lifecycle.pay_runs()] == [
+        ("FY2026-Q1", RunState.CLOSED, {"USD": D("1500.00")})]
 
 
 def test_a_rerun_before_approval_replaces_the_payouts(warehouse: str) -> None:

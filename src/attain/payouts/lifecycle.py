@@ -92,6 +92,26 @@ def summary(period: str | Period) -> PayRunSummary:
                          dict(paid))
 
 
+def pay_runs() -> list[PayRunSummary]:
+    """Every pay run, oldest period first, with its totals (for the runs page)."""
+    return [summary(run.period) for run in PayRun.objects.order_by("period_start")]
+
+
+def open_period(*, period: str | Period, actor: Any = None) -> PayRunSummary:
+    """Open a period's pay run as a draft (calculating it opens it too)."""
+    if actor is not None:
+        _require(actor, AccessRole.ADMIN, AccessRole.FINANCE)
+    the_period = parse_period(period)
+    with transaction.atomic():
+        pay_run, created = PayRun.objects.get_or_create(
+            period=the_period.label,
+            defaults={"period_start": the_period.start, "period_end": the_period.end})
+        if created:
+            audit.record(actor=actor, action="open", obj=pay_run,
+                         after={"state": pay_run.state})
+    return summary(the_period)
+
+
 def _require(actor: Any, *roles: str) -> str:
     role = access.role_of(actor)
     if role not in roles:
