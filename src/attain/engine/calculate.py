@@ -35,7 +35,7 @@ from attain.core.money import round_money
 from attain.core.periods import FiscalCalendar, Period
 from attain.engine import credit as credit_stage
 from attain.engine import prepare
-from attain.engine.calendar import day_table
+from attain.engine.calendar import KINDS, day_table
 from attain.engine.errors import EngineError
 from attain.engine.plans import CompiledPlans, compile_plans, condition_columns
 from attain.engine.prepare import EXACT, MONEY, RATE, VALUE
@@ -232,8 +232,10 @@ def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period)
         }))
     reporting = (credit_stage.reporting_table(inputs.reporting_lines)
                  if "rollup" in compiled.credit_types else None)
+    carried = ("opportunity_id", "account_id", "product_id", "currency", "amount", "quantity",
+               "cost", "kind", "deal_unit", *[c for c in tx.columns if c.startswith("cond_")])
     credits = credit_stage.credits(warehouse, tx, types=compiled.credit_types,
-                                   reporting=reporting, territories=territories)
+                                   reporting=reporting, territories=territories, carry=carried)
 
     # --- who is paid on what: credits x assignments x components ---------------------------
     assignments = _assignments_table(inputs.assignments)
@@ -248,11 +250,9 @@ def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period)
     rows = rows.filter(rows.credit_type == rows.cc_type)
     rows = _finished(rows.join(compiled.components,
                                rows.cc_key == compiled.components.comp_key))
-    fields = tx.drop("owner_id", "sdr_id", "se_id")
-    rows = rows.join(fields, rows.transaction_id == fields.transaction_id).select(
+    rows = rows.select(
         "transaction_id", "payee_id", "credit_rule", "credit_type", "share", "via_person",
-        "depth", "a_currency", *compiled.components.columns,
-        *[c for c in fields.columns if c != "transaction_id"])
+        "depth", "a_currency", *compiled.components.columns, "booked_on", *carried)
     rows = rows.rename(source_amount="amount")
     if compiled.filters:
         keep = ibis.cases(*[(rows.comp_key == key, rows[condition_names[text]])
@@ -269,58 +269,95 @@ def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period)
     fx = prepare.fx_factors(warehouse, needed)
     rows = rows.left_join(fx, (rows.booked_on == fx.fx_day) & (rows.currency == fx.fx_from)
                           & (rows.pay_currency == fx.fx_to)).drop("fx_day", "fx_from", "fx_to")
-    converted = (rows.source_amount.cast(EXACT) * rows.factor).round(2).cast(MONEY)
-    converted_margin = ((rows.source_amount - rows.cost).cast(EXACT) * rows.factor
-                        ).round(2).cast(MONEY)
+    # Products are formed in the scale they naturally have (cents × a 6-place share is
+    # exactly 8 places) and only widened: a cast to a smaller scale is a 128-bit division
+    # per row in DuckDB, the costliest operation of the run.
+    # A payee paid in the transaction's currency (the usual case) needs no conversion.
+    converted = ibis.cases((rows.currency == rows.pay_currency, rows.source_amount),
+                           else_=(rows.source_amount * rows.factor).round(2)).cast(MONEY)
+    converted_margin = ((rows.source_amount - rows.cost) * rows.factor).round(2).cast(MONEY)
     sign = ibis.cases((rows.kind == "order", 1), else_=-1)
-    value = ibis.cases(
-        (rows.measure == "sum:amount", converted.cast(VALUE) * rows.share),
-        (rows.measure == "sum:quantity", rows.quantity.cast(VALUE) * rows.share),
-        (rows.measure == "sum:margin", converted_margin.cast(VALUE) * rows.share),
-        (rows.measure == "count:transactions", sign.cast(VALUE) * rows.share),
-        (rows.measure == "count:deals", rows.deal_unit.cast(VALUE) * rows.share),
-        else_=ibis.literal(0, type=VALUE),
-    ).cast(VALUE)
+    measured = {
+        "sum:amount": lambda: (converted * rows.share).cast(VALUE),
+        "sum:quantity": lambda: rows.quantity.cast(VALUE) * rows.share,
+        "sum:margin": lambda: (converted_margin * rows.share).cast(VALUE),
+        "count:transactions": lambda: sign.cast(VALUE) * rows.share,
+        "count:deals": lambda: rows.deal_unit.cast(VALUE) * rows.share,
+    }
+    used_measures = sorted(set(measured) & compiled.measures)
+    if compiled.measures <= {"sum:amount"}:
+        value = measured["sum:amount"]()
+    else:
+        value = ibis.cases(*[(rows.measure == name, measured[name]()) for name in used_measures],
+                           else_=ibis.literal(0, type=VALUE)).cast(VALUE)
     rows = rows.mutate(converted_amount=converted, value=value,
                        missing_rate=rows.factor.isnull())
 
     # --- the component's period and quota --------------------------------------------------
     cal = day_table(calendar, start, end)
     rows = rows.join(cal, rows.booked_on == cal.day)
-    pick = {"start": "_start", "end": "_end", "label": "_label"}
-    period_cols = {
-        f"period_{name}": ibis.cases(*[(rows.period_kind == kind, rows[f"{kind}{suffix}"])
-                                       for kind in ("month", "quarter", "half", "year")])
-        for name, suffix in pick.items()
-    }
-    rows = rows.mutate(**period_cols).drop(*cal.columns)
+    rows = rows.mutate(period_start=ibis.cases(
+        *[(rows.period_kind == kind, rows[f"{kind}_start"]) for kind in KINDS])
+    ).drop(*cal.columns)
     quotas = _quota_table(inputs, compiled, start, end)
     rows = rows.left_join(quotas, (rows.payee_id == quotas.q_person)
                           & (rows.quota_metric == quotas.q_metric)
                           & (rows.period_kind == quotas.q_kind)
                           & (rows.period_start == quotas.q_start)).drop(
         "q_person", "q_metric", "q_kind", "q_start")
-    # Keep only what the later stages read: the stored rows are the run's widest table.
-    # Conditions only filters use were applied above; modifiers' conditions stay.
+    # Keep only what the later stages read: the stored rows are the run's widest table, and
+    # the running totals sort them with everything they carry. What follows from the
+    # component (its plan, kind, period kind, tiers, cap…) or from the period (its end and
+    # label) is joined back from small tables where needed (:func:`_described`).
+    # Conditions only filters use were applied above; modifiers' and mixes' conditions stay.
     needed_conditions = {condition_names[text] for mods in compiled.modifiers.values()
                          for text, _f in mods}
     needed_conditions |= {condition_names[text] for mixes in compiled.mixes.values()
                           for text, _a, _f in mixes}
-    unused = {"cc_key", "cc_plan", "cc_version", "cc_type", "a_person", "a_plan", "a_version",
-              "a_from", "a_to", "a_currency", "credit_type", "component_name", "measure",
-              "quota_metric", "unit_price", "discount", "cost", "margin", "invoiced_on",
-              "paid_on", "reverses_transaction_id", "deal_type", "deal_source", "deal_amount",
-              "account_segment", "account_industry", "account_region", "account_country",
-              "account_channel", "account_employees", "product_name", "product_family",
-              "product_recurring"}
-    rows = rows.select(*[c for c in rows.columns
-                         if c not in unused and (not c.startswith("cond_")
-                                                 or c in needed_conditions)])
+    rows = rows.select(*STAGED_COLUMNS, *sorted(needed_conditions))
 
     def derive(staged: ibis.Table) -> Outputs:
         return _outputs(staged, compiled, inputs, condition_names, period, start, end)
 
     return Calculation(rows=rows, derive=derive)
+
+
+STAGED_COLUMNS = (
+    "transaction_id", "payee_id", "credit_rule", "share", "via_person", "depth", "comp_key",
+    "booked_on", "period_start", "opportunity_id", "account_id", "product_id", "currency",
+    "source_amount", "quantity", "deal_unit", "factor", "pay_currency", "converted_amount",
+    "value", "quota", "missing_rate",
+)
+"""The credited rows as stored: ids, dates and numbers."""
+
+
+def _periods_table(calendar: FiscalCalendar, start: dt.date, end: dt.date) -> ibis.Table:
+    """Every period of every kind in [start, end]: kind, start, end and label."""
+    periods = [period for kind in KINDS
+               for period in calendar.periods_between(start, end, kind)]  # type: ignore[arg-type]
+    return ibis.memtable(pa.table({
+        "p_kind": pa.array([p.kind for p in periods], pa.string()),
+        "p_start": pa.array([p.start for p in periods], pa.date32()),
+        "period_end": pa.array([p.end for p in periods], pa.date32()),
+        "period_label": pa.array([p.label for p in periods], pa.string()),
+    }))
+
+
+def _described(rows: ibis.Table, compiled: CompiledPlans, periods: ibis.Table) -> ibis.Table:
+    """Credited rows with their component's attributes and their period's end and label:
+    two joins to small tables, done after the big sorts rather than carried through them."""
+    components = compiled.components
+    joined = _finished(rows.join(components, rows.comp_key == components.comp_key))
+    joined = joined.join(periods, (joined.period_kind == periods.p_kind)
+                         & (joined.period_start == periods.p_start))
+    return joined.select(*rows.columns, *[c for c in components.columns
+                                          if c not in rows.columns],
+                         "period_end", "period_label")
+
+
+def _of_kind(rows: ibis.Table, compiled: CompiledPlans, kind: str) -> ibis.Table:
+    keys = sorted(key for key, of in compiled.kinds.items() if of == kind)
+    return rows.filter(rows.comp_key.isin(keys)) if keys else rows.filter(ibis.literal(False))
 
 
 def check_rates(rows: ibis.Table) -> None:
@@ -339,11 +376,14 @@ def _outputs(rows: ibis.Table, compiled: CompiledPlans, inputs: EngineInputs,
              condition_names: dict[str, str], period: Period, start: dt.date,
              end: dt.date) -> Outputs:
     """Lines, measures, earnings and credits from the credited rows (stored or not)."""
-    commission = _commission_lines(rows.filter(rows.comp_kind == "commission"), compiled,
-                                   condition_names)
-    spiffs = _spiff_lines(rows.filter(rows.comp_kind == "spiff"))
-    parts = [commission, spiffs]
-    bonus = _bonus_lines(rows.filter(rows.comp_kind == "commission"), compiled, inputs)
+    periods = _periods_table(inputs.calendar, start, end)
+    commissions = _of_kind(rows, compiled, "commission")
+    commission = _commission_lines(commissions, compiled, condition_names, periods)
+    parts = [commission]
+    if "spiff" in compiled.kinds.values():
+        parts.append(_spiff_lines(_described(_of_kind(rows, compiled, "spiff"), compiled,
+                                             periods)))
+    bonus = _bonus_lines(_described(commissions, compiled, periods), compiled, inputs)
     if bonus is not None:
         parts.append(bonus)
     mbo = _mbo_lines(inputs, compiled, start, end)
@@ -354,7 +394,7 @@ def _outputs(rows: ibis.Table, compiled: CompiledPlans, inputs: EngineInputs,
         lines = lines.union(part)
     lines = _plan_caps(lines, compiled, inputs.calendar, start, end)
     in_run = lines.filter((lines.booked_on >= period.start) & (lines.booked_on <= period.end))
-    measures = _measures(rows.filter(rows.comp_kind == "commission"), period)
+    measures = _measures(commissions, period, compiled, periods)
     credits_out = rows.filter((rows.booked_on >= period.start)
                               & (rows.booked_on <= period.end)).select(
         "transaction_id", "payee_id", "comp_key", "credit_rule", "share", "via_person",
@@ -372,7 +412,7 @@ def earnings_of(lines: ibis.Table) -> ibis.Table:
 
 
 def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
-                      condition_names: dict[str, str]) -> ibis.Table:
+                      condition_names: dict[str, str], periods: ibis.Table) -> ibis.Table:
     """Commission lines in one pass over the credited rows.
 
     Within a payee × component × period each row covers the stretch of the running total
@@ -390,11 +430,15 @@ def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
     window = ibis.window(group_by=partition, order_by=order, rows=(None, 0))
     rows = rows.mutate(cum_after=rows.value.sum().over(window).cast(VALUE))
     rows = rows.mutate(cum_before=(rows.cum_after - rows.value).cast(VALUE))
+    rows = _described(rows, compiled, periods)
 
     # Tier bounds and the schedule's value at each tier's start, once per payee ×
     # component × period: attainment bounds scale with that period's quota.
-    groups = credited.select("payee_id", "comp_key", "period_start", "quota", "table_on",
-                             "method").distinct()
+    groups = credited.select("payee_id", "comp_key", "period_start", "quota").distinct()
+    methods = compiled.components.select(m_key="comp_key", table_on="table_on",
+                                         method="method")
+    groups = groups.join(methods, groups.comp_key == methods.m_key).select(
+        "payee_id", "comp_key", "period_start", "quota", "table_on", "method")
     tiers = compiled.tiers
     bounds = _finished(groups.join(tiers, groups.comp_key == tiers.t_key))
     needs_quota = bounds.table_on == "attainment"
@@ -508,6 +552,7 @@ def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
                 mix_factor = (mix_factor * ibis.cases(
                     (earned, ibis.literal(factor_value, type=RATE)),
                     else_=ibis.literal(1, type=RATE))).cast(RATE)
+    has_mixes = any(compiled.mixes.values())
     period_factor = ibis.cases((lines.gate_met, mix_factor),
                                else_=ibis.literal(0, type=RATE)).cast(RATE)
 
@@ -523,22 +568,32 @@ def _commission_lines(rows: ibis.Table, compiled: CompiledPlans,
                                               else_=ibis.literal(1, type=RATE))).cast(EXACT)
             cases.append((lines.comp_key == key, factor))
         row_factor = ibis.cases(*cases, else_=ibis.literal(1, type=EXACT)).cast(RATE)
-    lines = lines.mutate(modifier=(row_factor * period_factor).cast(RATE),
-                         period_factor=period_factor)
-    earned_here = ((lines.f_end - lines.f_start).cast(EXACT) * lines.modifier).cast(EXACT)
+    # Without mixes or modifiers every factor is 0 or 1: choose rather than multiply, since
+    # a product cast back to its scale is a 128-bit division per line in DuckDB.
+    modifier = ((row_factor * period_factor).cast(RATE) if compiled.modifiers or has_mixes
+                else period_factor)
+    lines = lines.mutate(modifier=modifier, period_factor=period_factor)
+    zero_exact = ibis.literal(0, type=EXACT)
+
+    def scaled(earned: ibis.Value) -> ibis.Value:
+        if has_mixes:
+            return (earned * lines.period_factor).cast(EXACT)
+        if compiled.gates:
+            return ibis.cases((lines.gate_met, earned), else_=zero_exact).cast(EXACT)
+        return earned
+
     if compiled.modifiers:
+        earned_here = ((lines.f_end - lines.f_start).cast(EXACT) * lines.modifier).cast(EXACT)
         line_order = [*order, "tier_no"]
         running = earned_here.sum().over(ibis.window(group_by=partition, order_by=line_order,
                                                      rows=(None, 0))).cast(EXACT)
         weighted = lines.comp_key.isin(sorted(compiled.modifiers))
-        run_end = ibis.cases((weighted, running),
-                             else_=(lines.f_end * lines.period_factor).cast(EXACT)).cast(EXACT)
+        run_end = ibis.cases((weighted, running), else_=scaled(lines.f_end)).cast(EXACT)
         run_start = ibis.cases((weighted, (running - earned_here).cast(EXACT)),
-                               else_=(lines.f_start * lines.period_factor).cast(EXACT)
-                               ).cast(EXACT)
+                               else_=scaled(lines.f_start)).cast(EXACT)
     else:
-        run_end = (lines.f_end * lines.period_factor).cast(EXACT)
-        run_start = (lines.f_start * lines.period_factor).cast(EXACT)
+        run_end = scaled(lines.f_end)
+        run_start = scaled(lines.f_start)
 
     # The component cap, then the one rounding, on the running total of earnings.
     def capped(total: ibis.Value) -> ibis.Value:
@@ -811,14 +866,14 @@ def _plan_caps(lines: ibis.Table, compiled: CompiledPlans, calendar: FiscalCalen
     return joined.select(*lines.columns)
 
 
-def _measures(rows: ibis.Table, period: Period) -> ibis.Table:
+def _measures(rows: ibis.Table, period: Period, compiled: CompiledPlans,
+              periods: ibis.Table) -> ibis.Table:
     """Per payee × component × component period overlapping the run: credited value to
     the run's end, plan-year-to-date value, quota and attainment."""
-    grouped = rows.group_by(["payee_id", "plan_code", "plan_version", "comp_key",
-                             "component_id", "period_kind", "period_start", "period_end",
-                             "period_label", "pay_currency"]).aggregate(
+    grouped = rows.group_by(["payee_id", "comp_key", "period_start", "pay_currency"]).aggregate(
         credited_value=rows.value.sum().cast(VALUE), quota=rows.quota.max(),
         transactions=rows.transaction_id.nunique())
+    grouped = _described(grouped, compiled, periods)
     ytd = rows.group_by(["payee_id", "comp_key"]).aggregate(
         ytd_value=rows.value.sum().cast(VALUE))
     ytd = ytd.select(y_payee="payee_id", y_key="comp_key", ytd_value="ytd_value")

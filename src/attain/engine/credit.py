@@ -68,17 +68,24 @@ def credits(
     types: set[str],
     reporting: ibis.Table | None,
     territories: ibis.Table | None = None,
+    carry: tuple[str, ...] = (),
 ) -> ibis.Table:
     """Credit rows: transaction_id, payee_id, credit_rule, credit_type, share, via_person,
-    depth; only the credit types in ``types`` are produced."""
+    depth and the transaction's columns named in ``carry``; only the credit types in
+    ``types`` are produced.
+
+    Carrying the transaction's fields through the credit joins is cheaper than joining the
+    credited rows (several per transaction) back to the transactions afterwards."""
     splits = warehouse.table("splits")
     revenue = splits.filter(splits.split_type == "revenue")
     split_deals = revenue.select(split_opp="opportunity_id").distinct()
     parts: list[ibis.Table] = []
     one = ibis.literal(1, type=RATE)
     null_person = ibis.null().cast(dt_.string)
-    base = tx.select("transaction_id", "opportunity_id", "owner_id", "booked_on",
-                     "sdr_id", "se_id", "account_id")
+    own = ("transaction_id", "opportunity_id", "owner_id", "booked_on", "sdr_id", "se_id",
+           "account_id")
+    carried = [c for c in carry if c not in own]
+    base = tx.select(*own, *carried)
 
     def shaped(table: ibis.Table, *, payee: ibis.Value, rule: str, share: ibis.Value,
                via: ibis.Value, depth: ibis.Value | int = 0) -> ibis.Table:
@@ -88,6 +95,8 @@ def credits(
             share=share.cast(RATE), via_person=via,
             depth=ibis.literal(depth, type=dt_.int32) if isinstance(depth, int)
             else depth.cast(dt_.int32),
+            **{name: table[name] for name in carry if name not in ("transaction_id",
+                                                                    "booked_on")},
         )
 
     direct: ibis.Table | None = None

@@ -58,6 +58,10 @@ class CompiledPlans:
     """The small tables, set once every plan has been read."""
     gates: set[str] = field(default_factory=set)
     """comp_keys of components with a gate."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """comp_key -> the component's kind (commission, spiff, bonus, mbo)."""
+    measures: set[str] = field(default_factory=set)
+    """The measures components use (``sum:amount``…), so unused ones cost nothing."""
 
 
 def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
@@ -147,6 +151,8 @@ def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
                                       component.mbo.max_score, component.period))
                 credit = []
             row.setdefault("uses_units", False)
+            compiled.measures.add(str(row["measure"]))
+            compiled.kinds[key] = component.kind
             comp_rows.append(row)
             for credit_type in credit:
                 credit_rows.append((key, doc.plan, doc.version, credit_type))
