@@ -218,3 +218,14 @@ def test_the_bottom_up_check_compares_saved_quotas_and_flags_the_gap(company: st
                          approve=True)
     assert _run("quotas", "check", "--owner", "team:T1", "--period", "2026-01").endswith(
         "children sum to the parent exactly (5000.00)\n")
+
+
+def test_the_python_api_gives_the_same_status_and_allocation(company: str) -> None:
+    from attain import targets
+
+    [status] = targets.status(as_of=dt.date(2026, 1, 31), owner="person:E1")
+    assert (status.assessment.actual, status.assessment.status) == (Decimal("2900.00"),
+                                                                     "at_risk")
+    result = targets.allocate(parent="team:T1", amount=Decimal(100000), period="2026-01")
+    assert result.amounts() == {"person:E1": Decimal("80000.00"),
+                                "person:E2": Decimal("20000.00")}
