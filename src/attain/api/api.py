@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from attain.api import routes
+from attain.api import more_routes, routes
 from attain.api.auth import AUTH
 
 api = NinjaAPI(
@@ -47,3 +47,9 @@ api.add_router("/quotas", routes.quotas)
 api.add_router("/plans", routes.plans)
 api.add_router("/runs", routes.runs)
 api.add_router("/audit", routes.audit_log)
+api.add_router("/statements", more_routes.statements)
+api.add_router("/metrics", more_routes.metric_routes)
+api.add_router("/goals", more_routes.goals)
+api.add_router("/disputes", more_routes.disputes)
+api.add_router("/payruns", more_routes.payruns)
+api.add_router("/imports", more_routes.imports)

@@ -110,3 +110,157 @@ class AuditOut(Schema):
 
 class Problem(Schema):
     detail: str
+
+
+class StatementLineOut(Schema):
+    number: int
+    kind: str
+    component: str
+    booked_on: dt.date | None
+    transaction_id: str | None
+    deal: str | None
+    account: str | None
+    credit_rule: str | None
+    share: Decimal | None
+    credited: Decimal | None
+    tier: int | None
+    rate: Decimal | None
+    amount: Decimal
+    currency: str
+    text: str
+
+
+class ComponentHeadlineOut(Schema):
+    component: str
+    period: str
+    credited: Decimal
+    quota: Decimal | None
+    attainment: Decimal | None
+    pace: Decimal | None
+
+
+class PayoutLineOut(Schema):
+    kind: str
+    label: str
+    amount: Decimal
+    description: str
+
+
+class StatementOut(Schema):
+    employee_id: str
+    name: str
+    period: str
+    currency: str
+    run_id: str
+    pay_run_state: str
+    earned: Decimal
+    payable: Decimal | None
+    paid: Decimal | None
+    components: list[ComponentHeadlineOut]
+    lines: list[StatementLineOut]
+    payout: list[PayoutLineOut]
+
+
+class MetricOut(Schema):
+    name: str
+    label: str
+    description: str
+    formula: str
+    unit: str
+    direction: str
+    dimensions: list[str]
+
+
+class MetricRowsOut(Schema):
+    metric: str
+    columns: list[str]
+    rows: list[dict]
+
+
+class GoalOut(Schema):
+    key: str
+    title: str
+    metric: str
+    owner: str
+    period_start: dt.date
+    period_end: dt.date
+    target_value: Decimal
+    baseline_value: Decimal | None
+    direction: str
+    document: str
+
+
+class VerdictOut(Schema):
+    criterion: str
+    outcome: str
+    reasons: list[str]
+
+
+class GoalCheckOut(Schema):
+    passed: bool
+    verdicts: list[VerdictOut]
+    target: Decimal | None
+    baseline: Decimal | None
+    saved: bool
+
+
+class GoalIn(Schema):
+    document: str
+    save: bool = False
+
+
+class DisputeOut(Schema):
+    dispute_id: int
+    employee_id: str
+    period: str
+    line_number: int
+    line_text: str
+    comment: str
+    state: str
+    raised_on: dt.date
+    age_days: int
+    adjustment: Decimal | None
+
+
+class DisputeIn(Schema):
+    employee_id: str
+    period: str
+    line_number: int
+    comment: str
+
+
+class ApprovalOut(Schema):
+    employee_id: str
+    level: str
+    approved_by: str
+    approved_at: dt.datetime
+
+
+class ApproveIn(Schema):
+    level: str
+    employee_ids: list[str] | None = None
+
+
+class ImportIssueOut(Schema):
+    file: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class ImportReportOut(Schema):
+    kind: str
+    file: str
+    dry_run: bool
+    ok: bool
+    rows: int
+    added: int
+    updated: int
+    unchanged: int
+    skipped: int
+    rejected: int
+    error_count: int
+    errors: list[ImportIssueOut]
+    notes: list[str]
+    loaded: bool
