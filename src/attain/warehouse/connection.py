@@ -114,9 +114,12 @@ def _open(spec: WarehouseURL, sibling: BaseBackend | None = None) -> BaseBackend
                     "stop it (or wait for it to finish) and try again"
                 ) from error
             raise
-    kwargs: dict[str, Any] = {}
+    # JIT off: metric and engine queries are long SQL over many small joins, which PostgreSQL
+    # then spends a minute compiling with LLVM (measured: 65 s of JIT for a 0.1 s query).
+    options = ["-c jit=off"]
     if spec.schema:
-        kwargs["options"] = f"-c search_path={spec.schema}"
+        options.append(f"-c search_path={spec.schema}")
+    kwargs: dict[str, Any] = {"options": " ".join(options)}
     return ibis.postgres.connect(
         host=spec.host,
         port=spec.port,
