@@ -180,3 +180,11 @@ def test_attainment_bounds_may_be_written_as_fractions_above_one() -> None:
     payout = plan.components[0].payout
     assert payout is not None and payout.rate_table is not None
     assert payout.rate_table.tiers[1].from_ == Decimal("1.5")
+
+
+def test_a_control_character_is_an_error_at_its_line_not_a_crash() -> None:
+    text = "plan: x\nname: X\n\x0cversion: 1\n"
+    with pytest.raises(PlanErrors) as caught:
+        load_plan(text)
+    error = caught.value.errors[0]
+    assert (error.line, error.column) == (3, 1) and "not allowed" in error.message

@@ -253,3 +253,11 @@ def test_a_target_per_quarter_repeats_in_each_quarter_of_the_year() -> None:
     specs = target_specs(goal, report, evidence())
     assert [(spec.period.label, spec.value) for spec in specs] == [
         (f"FY2026-Q{number}", Decimal(1000000)) for number in range(1, 5)]
+
+
+def test_a_control_character_in_a_goal_is_an_error_at_its_line_not_a_crash() -> None:
+    from attain.targets.goals import GoalErrors, load_goal
+
+    with pytest.raises(GoalErrors) as caught:
+        load_goal("goal: g\n\x0c")
+    assert (caught.value.errors[0].line, caught.value.errors[0].column) == (2, 1)

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 import yaml
+import yaml.reader
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -632,9 +633,20 @@ def _clean_message(message: str) -> str:
     return message
 
 
+def line_and_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in ``text``."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
 def load_plan(text: str, *, source: str = "plan") -> PlanDocument:
     """Parse and validate a plan document; raise :class:`PlanErrors` with every problem."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:  # a control character YAML does not allow
+        line, column = line_and_column(text, error.position)
+        raise PlanErrors([PlanError(line, column, "", f"not valid YAML: character "
+                                    f"{error.character!r} is not allowed")], source) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -31,10 +31,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 import yaml
+import yaml.reader
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from attain.core.money import HUNDRED
 from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period, PeriodError
+from attain.plans.language import line_and_column
 
 _PERCENT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(%|pp)\s*$")
 _SIGNED = re.compile(r"^\s*[+-]")
@@ -240,7 +242,13 @@ def _positions(node: yaml.Node, path: tuple[str | int, ...],
 
 def load_goal(text: str, *, source: str = "goal") -> GoalDocument:
     """Parse and validate a goal document; :class:`GoalErrors` lists every problem."""
-    loader = _GoalLoader(text)
+    try:
+        loader = _GoalLoader(text)
+    except yaml.reader.ReaderError as error:  # a control character YAML does not allow
+        line, column = line_and_column(text, error.position)
+        raise GoalErrors([GoalError(line, column, "", f"not valid YAML: character "
+                                    f"{error.character!r} is not allowed")],
+                         source) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
