@@ -24,6 +24,7 @@ ITEMS: list[tuple[str, str, set[str]]] = [
     ("People", "people", {A, F, M, E}),
     ("Teams", "teams", {A, F, M, R, E}),
     ("Plans", "plans", {A, F, M, R, E}),
+    ("Quotas", "quotas", {A, F}),
     ("Pay runs", "payruns", {A, F, M}),
     ("Runs", "runs", {A, F, E}),
     ("Imports", "imports", {A}),

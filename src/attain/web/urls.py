@@ -12,6 +12,7 @@ from attain.web.pages import (
     payruns,
     people,
     plans,
+    quotas,
     runs,
     statements,
 )
@@ -33,6 +34,9 @@ urlpatterns = [
     path("runs/start/", runs.start, name="run-start"),
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
+    path("quotas/", quotas.quotas, name="quotas"),
+    path("quotas/approve/", quotas.approve, name="quota-approve"),
+    path("quotas/allocate/", quotas.allocate, name="quota-allocate"),
     path("payruns/", payruns.payruns, name="payruns"),
     path("payruns/calculate/", payruns.calculate, name="payrun-calculate"),
     path("payruns/<str:period>/", payruns.act, name="payrun-act"),
