@@ -179,3 +179,18 @@ def test_navigation_lists_only_what_the_role_may_open(calculated: str,
     assert 'href="/people/"' not in rep_page
     finance_page = signed_in("finance").get("/").content.decode()
     assert 'href="/audit/"' in finance_page and 'href="/runs/"' in finance_page
+
+
+def test_finance_models_a_plan_version_against_the_published_run(calculated: str,
+                                                                 signed_in: SignIn) -> None:
+    finance = signed_in("finance")
+    page = finance.get("/plans/ae-plan/?v=2").content.decode()
+    assert "What if v2 had paid?" in page
+    response = finance.post("/plans/ae-plan/v/2/whatif/", {"period": "FY2026-Q3"})
+    job = Job.objects.get(kind="whatif")
+    assert job.status == "succeeded", job.error
+    # the published version against itself changes nobody's pay
+    assert job.result["gainers"] == 0 and job.result["losers"] == 0
+    assert "0 gain · 0 lose" in finance.get(response["Location"]).content.decode()
+    assert signed_in("rep").post("/plans/ae-plan/v/2/whatif/",
+                                 {"period": "FY2026-Q3"}).status_code == 403

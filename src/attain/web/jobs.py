@@ -58,3 +58,16 @@ def pay_run(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[str,
     return {"period": summary.period, "state": summary.state, "payees": summary.payees,
             "run_id": summary.calculation_run_id,
             "totals": {c: str(v) for c, v in summary.payable.items()}, "seconds": ""}
+
+
+@jobs.kind("whatif")
+def what_if(params: dict[str, Any], report: jobs.Report, user: Any) -> dict[str, Any]:
+    """A draft plan version against the published run of a period, payee by payee."""
+    from attain.payouts import whatif as whatif_services
+    from attain.plans.models import PlanVersion
+
+    version = PlanVersion.objects.get(pk=params["version"])
+    report("calculating the draft against the published run", 0.2)
+    result = whatif_services.whatif(viewer=user, plan_text=version.document,
+                                    period=params["period"])
+    return result.as_json()

@@ -30,6 +30,7 @@ urlpatterns = [
     path("plans/<slug:code>/", plans.plan, name="plan"),
     path("plans/<slug:code>/edit/", plans.edit, name="plan-edit"),
     path("plans/<slug:code>/v/<int:number>/publish/", plans.publish, name="plan-publish"),
+    path("plans/<slug:code>/v/<int:number>/whatif/", plans.whatif, name="plan-whatif"),
     path("runs/", runs.runs, name="runs"),
     path("runs/start/", runs.start, name="run-start"),
     path("jobs/<int:job_id>/", runs.job, name="job"),

@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from attain.core import jobs
+from attain.engine.models import CalculationRun, RunStatus
 from attain.org.models import AccessRole
 from attain.plans import services as plan_services
 from attain.plans.models import Plan, PlanVersion, VersionStatus
@@ -50,7 +52,10 @@ def plan(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/plan.html", {
         "plan": the_plan, "versions": versions, "shown": shown, "lines": lines,
         "changes": changes, "diff_from": old, "diff_to": new,
-        "can_edit": access.is_admin(request.user)})
+        "can_edit": access.is_admin(request.user),
+        "can_model": access.sees_company_money(request.user),
+        "periods": list(CalculationRun.objects.filter(status=RunStatus.SUCCEEDED)
+                        .order_by("-period_end").values_list("period", flat=True).distinct())})
 
 
 def _next_document(plan: Plan) -> str:
@@ -89,6 +94,16 @@ def check(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_plan_problems.html",
                   {"problems": plan_services.check_document(request.POST.get("document", "")),
                    "checked": True})
+
+
+@roles(AccessRole.ADMIN, AccessRole.FINANCE)
+@require_POST
+def whatif(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """Model a version against the published run of a period (a background job)."""
+    version = get_object_or_404(PlanVersion, plan__code=code, number=number)
+    job = jobs.start("whatif", {"version": version.pk, "plan": code, "number": number,
+                                "period": request.POST.get("period", "")}, user=request.user)
+    return redirect("job", job_id=job.pk)
 
 
 @roles(AccessRole.ADMIN)
