@@ -194,3 +194,20 @@ def test_finance_models_a_plan_version_against_the_published_run(calculated: str
     assert "0 gain · 0 lose" in finance.get(response["Location"]).content.decode()
     assert signed_in("rep").post("/plans/ae-plan/v/2/whatif/",
                                  {"period": "FY2026-Q3"}).status_code == 403
+
+
+def test_a_user_creates_and_revokes_their_own_api_token(calculated: str,
+                                                        signed_in: SignIn) -> None:
+    from attain.api.models import ApiToken
+
+    rep = signed_in("rep")
+    page = rep.post("/account/tokens/", {"name": "my script"}).content.decode()
+    token = ApiToken.objects.get(user__username="rep")
+    secret = page.split('<pre class="document">')[1].split("</pre>")[0]
+    assert secret.startswith(token.prefix)
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/me").json()["role"] == "rep"
+    other = signed_in("manager")
+    assert other.post("/account/tokens/", {"revoke": token.pk}).status_code == 404
+    rep = signed_in("rep")
+    rep.post("/account/tokens/", {"revoke": token.pk})
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/me").status_code == 401

@@ -3,6 +3,7 @@ from django.urls import path
 
 from attain.web import views
 from attain.web.pages import (
+    account,
     audit,
     disputes,
     estimator,
@@ -35,6 +36,7 @@ urlpatterns = [
     path("runs/start/", runs.start, name="run-start"),
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
+    path("account/tokens/", account.api_tokens, name="api-tokens"),
     path("quotas/", quotas.quotas, name="quotas"),
     path("quotas/approve/", quotas.approve, name="quota-approve"),
     path("quotas/allocate/", quotas.allocate, name="quota-allocate"),
