@@ -14,14 +14,14 @@ from attain.api.models import ApiToken
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     secret = ""
+    mine = ApiToken.objects.filter(user__pk=request.user.pk)
     if request.method == "POST":
         if "revoke" in request.POST:
-            token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user_id=request.user.pk,
-                                      revoked_at__isnull=True)
+            token = get_object_or_404(mine, pk=request.POST["revoke"], revoked_at__isnull=True)
             tokens.revoke(token, actor=request.user)
             messages.success(request, f"Revoked {token}.")
             return redirect("api-tokens")
         name = request.POST.get("name", "").strip() or "unnamed"
         secret = tokens.issue(request.user, name[:100])
     return render(request, "web/api_tokens.html", {
-        "tokens": ApiToken.objects.filter(user_id=request.user.pk), "secret": secret})
+        "tokens": mine, "secret": secret})
