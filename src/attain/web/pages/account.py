@@ -14,7 +14,7 @@ from attain.api.models import ApiToken
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     secret = ""
-    mine = ApiToken.objects.filter(user__pk=request.user.pk)
+    mine = ApiToken.objects.filter(user__pk=request.user.pk or 0)  # signed in: pk is set
     if request.method == "POST":
         if "revoke" in request.POST:
             token = get_object_or_404(mine, pk=request.POST["revoke"], revoked_at__isnull=True)
