@@ -137,15 +137,16 @@ def _key_join(kind: Kind, left: str, right: str) -> str:
     return " AND ".join(f'{left}."{name}" = {right}."{name}"' for name in kind.key)
 
 
-def _warehouse_changes(con: duckdb.DuckDBPyConnection, kind: Kind,
-                       url: str | None) -> tuple[int, int, int, pa.Table | None]:
+def _warehouse_changes(con: duckdb.DuckDBPyConnection, kind: Kind, url: str | None, *,
+                       dry_run: bool) -> tuple[int, int, int, pa.Table | None]:
     """(added, updated, unchanged, the whole table to write or None when nothing changed)."""
     backend = connection.connect(url)
     table = schema.get(kind.name)
     if kind.name in backend.list_tables():
         existing = backend.table(kind.name).to_pyarrow()
     else:
-        load.create_tables(url=url, tables=[table])
+        if not dry_run:
+            load.create_tables(url=url, tables=[table])
         existing = table.ibis_schema().to_pyarrow().empty_table()
     con.register("existing", existing)
     columns = ", ".join(f'"{name}"' for name in kind.field_names)
@@ -318,8 +319,8 @@ def _import_file(
                 rows = _app_rows(con, the_kind)
                 _load_app(the_kind, rows, report, user=user, dry_run=dry_run)
             else:
-                added, updated, unchanged, merged = _warehouse_changes(con, the_kind,
-                                                                       warehouse_url)
+                added, updated, unchanged, merged = _warehouse_changes(
+                    con, the_kind, warehouse_url, dry_run=dry_run)
                 report.added, report.updated, report.unchanged = added, updated, unchanged
                 if merged is not None and not dry_run:
                     load.load_tables({the_kind.name: merged}, url=warehouse_url, replace=True)
