@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo demo-reset serve test lint bench docs clean
+.PHONY: install demo demo-reset serve test lint bench docs screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: install  ## every benchmark, with its baseline in the same run
 
 docs: install  ## regenerate the generated reference pages
 	$(BIN)/attain docs
+
+screenshots: install  ## retake docs/screenshots/ from the browser journeys
+	ATTAIN_SCREENSHOTS=docs/screenshots ATTAIN_TASKS=immediate DJANGO_ALLOW_ASYNC_UNSAFE=true \
+	  ATTAIN_SECRET_KEY=screenshots ATTAIN_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -p no:cacheprovider tests/e2e
 
 clean:
 	rm -rf var $(VENV)
