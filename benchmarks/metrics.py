@@ -79,13 +79,19 @@ FX = """
 
 
 def _usd(table: str, amount: str, day: str, alias: str = "x") -> str:
-    """A table's rows with ``amount`` in USD at the latest rate on or before ``day``."""
+    """A table's rows with ``amount`` in USD at the latest rate on or before ``day``: the
+    rate is looked up once per (day, currency) with an ASOF join, then hash-joined back
+    (an ASOF join over every row is several times slower on 10M rows)."""
     return f"""
+        WITH src AS (SELECT * FROM {table}),
+        pairs AS (SELECT DISTINCT {day} AS day, currency FROM src WHERE currency <> 'USD'),
+        factors AS (SELECT p.day, p.currency, r.rate FROM pairs p ASOF JOIN ({FX}) r
+                    ON p.currency = r.from_currency AND p.day >= r.rate_date)
         SELECT {alias}.*, CASE WHEN {alias}.currency = 'USD' THEN {alias}.{amount}
-               ELSE CAST(round(CAST({alias}.{amount} AS DECIMAL(38, 10)) * r.rate, 2)
+               ELSE CAST(round(CAST({alias}.{amount} AS DECIMAL(38, 10)) * f.rate, 2)
                          AS DECIMAL(18, 2)) END AS usd
-        FROM {table} {alias} ASOF LEFT JOIN ({FX}) r
-          ON {alias}.currency = r.from_currency AND {alias}.{day} >= r.rate_date
+        FROM src {alias} LEFT JOIN factors f
+          ON f.day = {alias}.{day} AND f.currency = {alias}.currency
     """
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from openpyxl import load_workbook
 
 from attain.org.models import AccessRole, Person
 from attain.payouts import lifecycle
@@ -53,6 +54,13 @@ def test_a_demo_pay_run_from_calculate_to_close(warehouse: str, tmp_path: Path) 
     paid = json.loads(run("payrun", "pay", "--period", "2026-Q2", "--json"))
     assert paid["paid"] == paid["payable"]
     assert "closed" in run("payrun", "close", "--period", "2026-Q2")
+    accruals = tmp_path / "accruals.xlsx"
+    run("payrun", "accruals", "--output", str(accruals))
+    sheet = load_workbook(accruals)["Accruals"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("period", "state", "cost_centre")
+    # paid in full: what is still owed is only what is held for unpaid invoices
+    assert all(D(str(row[8])) == D(str(row[5])) for row in rows[1:])
     with pytest.raises(CommandError, match="never recalculated"):
         run("payrun", "calculate", "--period", "2026-Q2")
 
