@@ -120,3 +120,65 @@ def test_a_managers_quota_is_measured_on_the_team_they_manage(company: str) -> N
     assert statuses["person:M1"].spec.owner == "team_rollup:T1"
     assert statuses["person:E1"].actual == Decimal("2900.00")
     assert statuses["person:E1"].spec.owner == "person:E1"
+
+
+def test_a_teams_children_are_its_sub_teams_and_its_reps_not_its_support_roles(
+        team: Team) -> None:
+    # T1-A sits under T1 in the same region, so the region's only top-level team is T1.
+    # Dee, a sales engineer in T1, carries no bookings quota; Ann, Bob and Cy are reps.
+    sub_team = Team.objects.create(code="T1-A", name="Team one A", region=team.region,
+                                   parent=team)
+    engineer = Person.objects.create(employee_id="E4", name="Dee", email="dee@example.com",
+                                     role="se", access_role="rep", hire_date=dt.date(2020, 1, 1))
+    Employment.objects.create(person=engineer, role="se", valid_from=dt.date(2020, 1, 1))
+    TeamMembership.objects.create(person=engineer, team=team, valid_from=dt.date(2020, 1, 1))
+    assert services.children_of("region:EMEA", Q1.start) == ["team:T1"]
+    assert services.children_of("team:T1", Q1.start) == [
+        "team:T1-A", "person:E1", "person:E2", "person:E3"]
+    assert services.children_of("team:T1-A", Q1.start) == []
+    assert sub_team.parent == team
+
+
+def test_a_members_role_is_read_on_the_day(team: Team) -> None:
+    # Ann was an SDR through 2025 and became a rep on 1 January 2026: she carries quota
+    # in Q1 2026 but not in Q4 2025.
+    ann = Person.objects.get(employee_id="E1")
+    Employment.objects.filter(person=ann).update(valid_from=dt.date(2026, 1, 1))
+    Employment.objects.create(person=ann, role="sdr", valid_from=dt.date(2020, 1, 1),
+                              valid_to=dt.date(2025, 12, 31))
+    assert "person:E1" in services.children_of("team:T1", dt.date(2026, 1, 1))
+    assert "person:E1" not in services.children_of("team:T1", dt.date(2025, 12, 1))
+
+
+def test_a_regions_quota_reaches_every_rep_of_the_demo_once_and_sums_at_every_level(
+        warehouse: str) -> None:
+    # The demo nests region → area team → leaf teams → members (an SE, SDRs and reps; the
+    # leaf managers are members of the area team). Allocating 1,000,000.00 down the tree must
+    # reach each rep in a leaf team of the region on 1 January 2026 exactly once, and every
+    # parent's children must add up to it to the cent.
+    from tests.demo_company import load_small_demo
+
+    company = load_small_demo(warehouse)
+    org = company.org
+    day = Q1.start
+    region = "EMEA"
+    region_teams = {team.code for team in org.teams if team.region == region}
+    expected = sorted(f"person:{person.employee_id}" for person in org.by_role("rep")
+                      if org.team_of(person.employee_id, day) in region_teams)
+    assert expected, "the demo has EMEA reps on the day"
+
+    reached: list[str] = []
+
+    def walk(owner: str, amount: Decimal) -> None:
+        result = services.allocate_quota(parent=owner, amount=amount, period=Q1)
+        amounts = result.amounts()
+        assert sum(amounts.values()) == amount, owner
+        for child, part in amounts.items():
+            if child.startswith("person:"):
+                reached.append(child)
+            else:
+                walk(child, part)
+
+    walk(f"region:{region}", Decimal("1000000.00"))
+    assert sorted(reached) == expected
+    assert len(reached) == len(set(reached))

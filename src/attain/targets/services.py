@@ -26,7 +26,15 @@ from attain.core.periods import (
     PeriodError,
     PeriodKind,
 )
-from attain.org.models import Employment, Person, Region, Team, TeamManager, TeamMembership
+from attain.org.models import (
+    Employment,
+    Person,
+    Region,
+    Role,
+    Team,
+    TeamManager,
+    TeamMembership,
+)
 from attain.targets import actuals, alerts, allocation, goals, monitoring, smart
 from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus, StatusRecord
 from attain.warehouse.demo import DemoQuota
@@ -298,9 +306,19 @@ def quota_rows(**filters: Any) -> list[QuotaRow]:
 # --- allocation from the org ------------------------------------------------------------------
 
 
+QUOTA_CARRYING_ROLES = frozenset({Role.REP})
+"""Members who carry a team's selling quota. Sales engineers and SDRs support deals others
+close and managers are measured on their team's roll-up, so splitting a bookings quota over
+them would count the same sales twice."""
+
+
 def children_of(owner: str, day: dt.date) -> list[str]:
     """Who a parent's quota is split across on ``day``: the company's regions, a region's
-    teams, a team's members (as owners)."""
+    top-level teams (those whose parent team is outside the region), a team's sub-teams and
+    its members who carry quota in their role on ``day`` (:data:`QUOTA_CARRYING_ROLES`).
+
+    Each seller is reached once down the tree, so children always sum to their parent and
+    no quota is counted twice."""
     parent = resolve_owner(owner)
     if parent.kind == OwnerType.PERSON:
         raise ValueError(f"{owner} is a person: only the company, a region or a team has "
@@ -308,11 +326,18 @@ def children_of(owner: str, day: dt.date) -> list[str]:
     if parent.kind == OwnerType.COMPANY:
         return [f"region:{code}" for code in Region.objects.values_list("code", flat=True)]
     if parent.region is not None:
-        return [f"team:{code}" for code in
-                Team.objects.filter(region=parent.region).values_list("code", flat=True)]
-    members = TeamMembership.objects.as_of(day).filter(team=parent.team)
-    return sorted(f"person:{employee_id}" for employee_id in
-                  members.values_list("person__employee_id", flat=True))
+        teams = Team.objects.filter(region=parent.region).select_related("parent")
+        return sorted(f"team:{team.code}" for team in teams
+                      if team.parent is None or team.parent.region_id != parent.region.id)
+    sub_teams = sorted(f"team:{code}" for code in
+                       Team.objects.filter(parent=parent.team).values_list("code", flat=True))
+    members = (TeamMembership.objects.as_of(day).filter(team=parent.team)
+               .select_related("person"))
+    roles = dict(Employment.objects.as_of(day).filter(
+        person__in=[member.person_id for member in members]).values_list("person_id", "role"))
+    sellers = sorted(f"person:{member.person.employee_id}" for member in members
+                     if roles.get(member.person_id, member.person.role) in QUOTA_CARRYING_ROLES)
+    return sub_teams + sellers
 
 
 def capacity_of(owner: str, period: Period,
