@@ -41,7 +41,8 @@ def test_win_rate_divides_summed_counts_and_gives_numerator_and_denominator(
         "numerator": Decimal("2"), "denominator": Decimal("4"), "reason": None}]
 
 
-def test_win_rate_by_month_is_not_an_average_of_person_ratios(warehouse: str) -> None:
+def test_win_rate_pools_the_counts_instead_of_averaging_monthly_or_person_ratios(
+        warehouse: str) -> None:
     builders.load(warehouse, opportunities=DEALS)
     rows = _rows(metrics.get("win_rate").query(by=["person"], grain="month", start=Q1[0],
                                                end=Q1[1]))
@@ -51,6 +52,28 @@ def test_win_rate_by_month_is_not_an_average_of_person_ratios(warehouse: str) ->
     assert got == {("E1", "2025-01"): (Decimal("0.500000"), None),
                    ("E1", "2025-02"): (Decimal("1.000000"), None),
                    ("E2", "2025-02"): (Decimal("0.000000"), None)}
+    quarter = _rows(metrics.get("win_rate").query(by=["person"], grain="quarter",
+                                                  start=Q1[0], end=Q1[1]))
+    # E1's quarter pools the deals: 2 won of 3 closed = 0.666667, not the average of E1's
+    # monthly ratios (0.5 + 1) ÷ 2 = 0.75; E2 0 of 1
+    assert {r["person"]: (r["value"], r["numerator"], r["denominator"]) for r in quarter} == {
+        "E1": (Decimal("0.666667"), Decimal("2"), Decimal("3")),
+        "E2": (Decimal("0.000000"), Decimal("0"), Decimal("1"))}
+    company = _rows(metrics.get("win_rate").query(grain="quarter", start=Q1[0], end=Q1[1]))
+    # the company pools people too: 2 won of 4 = 0.5, not (0.666667 + 0) ÷ 2 = 0.333333
+    assert [r["value"] for r in company] == [Decimal("0.500000")]
+
+
+def test_a_query_runs_to_a_pandas_frame_for_notebooks(warehouse: str) -> None:
+    builders.load(warehouse, opportunities=DEALS)
+    frame = metrics.get("win_rate").query(by=["person"], grain="quarter", start=Q1[0],
+                                          end=Q1[1]).to_pandas()
+    assert list(frame.columns) == ["person", "period", "period_start", "period_end", "value",
+                                   "numerator", "denominator", "reason"]
+    # the same exact decimals as the Arrow path: E1 2 of 3, E2 0 of 1, in person order
+    assert frame["person"].tolist() == ["E1", "E2"]
+    assert frame["value"].tolist() == [Decimal("0.666667"), Decimal("0.000000")]
+    assert frame["period"].tolist() == ["FY2025-Q1", "FY2025-Q1"]
 
 
 def test_a_period_with_nothing_closed_has_no_value_and_says_why(warehouse: str) -> None:

@@ -88,6 +88,32 @@ def test_leads_generated_qualified_and_converted_by_source(month: str) -> None:
                                                                 None: Decimal("1")}
 
 
+def test_leads_qualified_cuts_by_lead_source_and_campaign(warehouse: str) -> None:
+    builders.load(warehouse, leads="""
+        lead_id,source,campaign_id,created_on,qualified_on
+        L-1,Web,C-1,2025-01-03,2025-01-05
+        L-2,Web,C-1,2025-01-04,
+        L-3,Event,C-2,2025-01-05,2025-01-09
+        L-4,Event,,2025-01-06,2025-02-02
+        L-5,Referral,,2025-01-07,
+        L-6,Web,C-1,2025-02-01,2025-02-03
+    """)
+    # January arrivals qualified (whenever): L-1, L-3, L-4 = 3; L-6 arrived in February
+    assert _january("leads_qualified") == Decimal("3")
+    by_source = _rows("leads_qualified", by=["lead_source"], **JAN)
+    # Web: L-1 (L-2 not qualified); Event: L-3, L-4; Referral qualified none, so no row
+    assert {r["lead_source"]: r["value"] for r in by_source} == {"Web": Decimal("1"),
+                                                                 "Event": Decimal("2")}
+    by_campaign = _rows("leads_qualified", by=["campaign"], **JAN)
+    # C-1: L-1; C-2: L-3; no campaign: L-4 (kept under an empty campaign)
+    assert {r["campaign"]: r["value"] for r in by_campaign} == {
+        "C-1": Decimal("1"), "C-2": Decimal("1"), None: Decimal("1")}
+    both = _rows("leads_qualified", by=["lead_source", "campaign"],
+                 filters={"campaign": "C-1"}, **JAN)
+    assert [(r["lead_source"], r["campaign"], r["value"]) for r in both] == [
+        ("Web", "C-1", Decimal("1"))]
+
+
 def test_marketing_sourced_pipeline_and_revenue_need_a_campaign(month: str) -> None:
     # O-1 (C-1) 1000.00 was created in January; O-2 has no campaign
     assert _january("marketing_sourced_pipeline") == Decimal("1000.00")

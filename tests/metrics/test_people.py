@@ -91,6 +91,16 @@ def test_activities_per_rep_and_their_outcomes(warehouse: str) -> None:
     # 4 calls over 3 reps employed in January = 1.333… -> 1.33; 1 demo ÷ 3 = 0.33
     assert _value("calls_per_rep", **JAN) == Decimal("1.33")
     assert _value("demos_per_rep", **JAN) == Decimal("0.33")
+    # 1 email ÷ 3 reps = 0.333… -> 0.33; 2 meetings (X-5, X-6, whatever their
+    # outcome) ÷ 3 reps = 0.666… -> 0.67 (rounded half away from zero, once)
+    assert _value("emails_per_rep", **JAN) == Decimal("0.33")
+    assert _value("meetings_per_rep", **JAN) == Decimal("0.67")
+    # by team: WEST (E1, E2 on 1 January) had the email and both meetings, all logged by
+    # E1 before the 16th: 1 ÷ 2 = 0.50 and 2 ÷ 2 = 1.00; EAST (E3) logged none: 0.00
+    assert _cut("emails_per_rep", ["team"], **JAN) == {"WEST": Decimal("0.50"),
+                                                       "EAST": Decimal("0.00")}
+    assert _cut("meetings_per_rep", ["team"], **JAN) == {"WEST": Decimal("1.00"),
+                                                         "EAST": Decimal("0.00")}
     # All 4 calls were made in WEST (E1 before the 16th, E2). A rep counts for the team
     # they were in on the month's first day: WEST has E1 and E2 -> 4 ÷ 2 = 2.00;
     # EAST has E3, who made no calls -> 0 ÷ 1 = 0.00
