@@ -158,7 +158,7 @@ TEAMS = Kind(
 QUOTAS = Kind(
     "quotas",
     "Quotas: a metric × owner × period × amount. A changed amount makes a new version; the "
-    "old one is kept.",
+    "old one is kept. The owner, period label and metric are checked by the quota service.",
     (
         Field("metric", "VARCHAR", "Catalog metric, e.g. bookings."),
         Field("owner_type", "VARCHAR", "Who owns it.",
@@ -168,7 +168,8 @@ QUOTAS = Kind(
         Field("period", "VARCHAR", "Period label, e.g. 2026-Q1, 2026-03, FY2026."),
         Field("amount", schema.MONEY, "Quota amount.", check="amount >= 0"),
         Field("currency", "VARCHAR", "ISO 4217 code.", check=CURRENCY_CHECK.format(col="currency")),
-        Field("status", "VARCHAR", "draft or approved (default approved).", required=False,
+        Field("status", "VARCHAR", "draft or approved (empty: a draft to approve, unless "
+              "imported with --approve).", required=False,
               allowed=("draft", "approved")),
     ),
     ("metric", "owner_type", "owner", "period"),

@@ -4,10 +4,10 @@
 it). The file is read into a private DuckDB, checked set-based (see
 :mod:`attain.ingest.validate`), and only when it has no error at all is it written:
 
-- warehouse kinds by natural key: rows new or different from what the warehouse holds
-  are merged with the rest and the table is swapped in one transaction through
-  :mod:`attain.warehouse.load` (readers see the old table until the commit); a file that
-  changes nothing writes nothing;
+- warehouse kinds by natural key through :func:`attain.warehouse.load.merge_table`: in
+  one transaction under the warehouse's write lock, rows new or different from what the
+  warehouse holds are written and nothing else (readers see the old rows until the
+  commit); a file that changes nothing writes nothing;
 - app-database kinds through their app's service functions, in one ``transaction.atomic``.
 
 Every import that writes is recorded in the audit log (who, when, file, counts), and so
@@ -35,7 +35,7 @@ from attain.ingest import reading, validate
 from attain.ingest.kinds import APP, Kind
 from attain.ingest.mapping import HeaderProblem, Mapping, MappingError, load_mapping, staging_sql
 from attain.ingest.report import ImportReport, Issue
-from attain.warehouse import connection, load, schema
+from attain.warehouse import connection, load
 
 Progress = Callable[[str, float], None]
 """Called with what is happening and the fraction done (0 to 1)."""
@@ -133,43 +133,25 @@ def _register_lookups(con: duckdb.DuckDBPyConnection, lookups: set[str],
 # --- loading -------------------------------------------------------------------------------
 
 
-def _key_join(kind: Kind, left: str, right: str) -> str:
-    return " AND ".join(f'{left}."{name}" = {right}."{name}"' for name in kind.key)
-
-
-def _warehouse_changes(con: duckdb.DuckDBPyConnection, kind: Kind, url: str | None, *,
-                       dry_run: bool) -> tuple[int, int, int, pa.Table | None]:
-    """(added, updated, unchanged, the whole table to write or None when nothing changed)."""
-    backend = connection.connect(url)
-    table = schema.get(kind.name)
-    if kind.name in backend.list_tables():
-        existing = backend.table(kind.name).to_pyarrow()
-    else:
-        if not dry_run:
-            load.create_tables(url=url, tables=[table])
-        existing = table.ibis_schema().to_pyarrow().empty_table()
-    con.register("existing", existing)
+def _incoming(con: duckdb.DuckDBPyConnection, kind: Kind) -> pa.Table:
+    """The checked rows as Arrow, and the scratch tables they came from dropped (peak
+    memory: the file's text is no longer needed once the rows are typed)."""
     columns = ", ".join(f'"{name}"' for name in kind.field_names)
-    con.execute(f"CREATE VIEW incoming AS SELECT {columns} FROM typed")
-    differs = " OR ".join(f'i."{name}" IS DISTINCT FROM e."{name}"' for name in kind.field_names
-                          if name not in kind.key) or "false"
-    [(added, updated)] = con.execute(
-        f"SELECT count(*) FILTER (WHERE e.\"{kind.key[0]}\" IS NULL), "
-        f"count(*) FILTER (WHERE e.\"{kind.key[0]}\" IS NOT NULL AND ({differs})) "
-        f"FROM incoming i LEFT JOIN existing e ON {_key_join(kind, 'i', 'e')}").fetchall()
-    [(rows,)] = con.execute("SELECT count(*) FROM incoming").fetchall()
-    unchanged = int(rows) - int(added) - int(updated)
-    if not added and not updated:
-        return 0, 0, unchanged, None
-    merged = con.execute(
-        f"SELECT {columns} FROM existing e WHERE NOT EXISTS (SELECT 1 FROM incoming i "
-        f"WHERE {_key_join(kind, 'i', 'e')}) UNION ALL SELECT {columns} FROM incoming"
-    ).to_arrow_table()
-    return int(added), int(updated), unchanged, merged
+    incoming = con.execute(f"SELECT {columns} FROM typed").to_arrow_table()
+    scratch = ("staged", "raw", "raw_read", "typed", "errors")
+    found = con.execute(
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal UNION ALL "
+        "SELECT table_name, 'TABLE' FROM duckdb_tables()").fetchall()
+    for name, what in found:  # views first: they read the tables
+        if name in scratch:
+            con.execute(f'DROP {what} "{name}"')
+    return incoming
 
 
 def _app_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[dict[str, Any]]:
-    columns = ", ".join(f'"{name}"' for name in kind.field_names)
+    """The typed rows in file order, each with ``_row`` (its row in the file) so the
+    owning service can name the row of a problem only it can see."""
+    columns = ", ".join(["_row", *(f'"{name}"' for name in kind.field_names)])
     data = con.execute(f"SELECT {columns} FROM typed ORDER BY _row").to_arrow_table()
     rows: list[dict[str, Any]] = data.to_pylist()
     return rows
@@ -185,7 +167,7 @@ def _record(report: ImportReport, user: Any) -> None:
 
 
 def _load_app(kind: Kind, rows: list[dict[str, Any]], report: ImportReport, *, user: Any,
-              dry_run: bool) -> None:
+              dry_run: bool, approve: bool = False) -> None:
     from attain.org import services as org_services
     from attain.targets import services as target_services
     from attain.territories import services as territory_services
@@ -194,16 +176,24 @@ def _load_app(kind: Kind, rows: list[dict[str, Any]], report: ImportReport, *, u
     loaders: dict[str, Callable[[], tuple[int, int, int]]] = {
         "people": lambda: org_services.upsert_people(rows=rows, today=today, actor=user),
         "teams": lambda: org_services.upsert_teams(rows=rows, today=today, actor=user),
-        "quotas": lambda: target_services.upsert_quotas(rows=rows, actor=user),
+        "quotas": lambda: target_services.upsert_quotas(rows=rows, approve=approve,
+                                                        actor=user),
         "territory_assignments": lambda: territory_services.upsert_assignments(rows=rows,
                                                                                actor=user),
     }
-    with transaction.atomic():
-        report.added, report.updated, report.unchanged = loaders[kind.name]()
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            _record(report, user)
+    try:
+        with transaction.atomic():
+            report.added, report.updated, report.unchanged = loaders[kind.name]()
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                _record(report, user)
+    except target_services.QuotaRowsError as error:
+        # What only the quota service can check (owners, period labels, metrics).
+        report.errors = [Issue(report.file, problem.row, problem.column, problem.value,
+                               problem.message) for problem in error.errors]
+        report.error_count = len(report.errors)
+        report.rejected = len({problem.row for problem in error.errors})
 
 
 # --- the entry point -----------------------------------------------------------------------
@@ -219,6 +209,7 @@ def import_file(
     *,
     warehouse_url: str | None = None,
     file_name: str | None = None,
+    approve: bool = False,
 ) -> ImportReport:
     """Import ``path`` as ``kind`` (optionally through a mapping); never raises for bad data.
 
@@ -226,9 +217,10 @@ def import_file(
     file with any problem loads nothing, and (unless a dry run) its rejection is in the
     audit log too, so the import history shows every attempt. ``dry_run`` checks
     everything (for app kinds the writes are made and rolled back) and writes nothing.
+    Quotas arrive as drafts to approve unless ``approve`` (or a row's status says so).
     """
     report = _import_file(kind, path, mapping, dry_run, user, progress,
-                          warehouse_url=warehouse_url, file_name=file_name)
+                          warehouse_url=warehouse_url, file_name=file_name, approve=approve)
     if not report.ok and not dry_run and report.kind in kinds_module.KINDS_BY_NAME:
         audit.record(actor=user, action="import_rejected",
                      object_type=f"ingest.{report.kind}", object_repr=report.file[:200],
@@ -248,6 +240,7 @@ def _import_file(
     *,
     warehouse_url: str | None = None,
     file_name: str | None = None,
+    approve: bool = False,
 ) -> ImportReport:
     path = Path(path)
     progress = progress or _no_progress
@@ -317,17 +310,26 @@ def _import_file(
         try:
             if the_kind.store == APP:
                 rows = _app_rows(con, the_kind)
-                _load_app(the_kind, rows, report, user=user, dry_run=dry_run)
+                _load_app(the_kind, rows, report, user=user, dry_run=dry_run,
+                          approve=approve)
+                if not report.ok:
+                    return report
             else:
-                added, updated, unchanged, merged = _warehouse_changes(
-                    con, the_kind, warehouse_url, dry_run=dry_run)
-                report.added, report.updated, report.unchanged = added, updated, unchanged
-                if merged is not None and not dry_run:
-                    load.load_tables({the_kind.name: merged}, url=warehouse_url, replace=True)
-                if not dry_run:
-                    _record(report, user)
+                stages = {"comparing": 0.7, "writing": 0.8, "committing": 0.95}
+                merged = load.merge_table(
+                    the_kind.name, _incoming(con, the_kind), url=warehouse_url,
+                    dry_run=dry_run, on_stage=lambda stage: progress(stage, stages[stage]))
+                report.added, report.updated, report.unchanged = (
+                    merged.added, merged.updated, merged.unchanged)
         except (load.LoadError, DatabaseError) as error:
             return fail([Issue(display, 0, "", "", f"nothing was loaded: {error}")])
     report.loaded = not dry_run
+    if the_kind.store != APP and not dry_run:
+        try:
+            _record(report, user)
+        except DatabaseError as error:
+            # the rows are in: saying otherwise would have them imported twice
+            report.notes.append("the rows were loaded, but the import could not be written "
+                                f"to the audit log: {error}")
     progress("done", 1.0)
     return report

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+import yaml
 from django.db import transaction
 
 from attain.core import audit
@@ -62,34 +63,43 @@ def load_person_quotas(*, quotas: Iterable[DemoQuota], calendar: FiscalCalendar 
 
 
 @transaction.atomic
-def upsert_quotas(*, rows: Iterable[dict[str, Any]],
+def upsert_quotas(*, rows: Iterable[dict[str, Any]], approve: bool = False,
                   calendar: FiscalCalendar = DEFAULT_CALENDAR,
                   actor: object = None) -> tuple[int, int, int]:
     """Quotas by (metric, owner, period) (the quotas import); returns (added, updated,
-    unchanged). A changed amount, currency or status makes a new version; the old stays."""
+    unchanged). Rows are checked as :func:`save_quotas` checks them, plus the metric, and
+    a :class:`QuotaRowsError` lists every bad row (with ``_row``, its row in the file, and
+    the value written) before anything is saved.
+
+    A row arrives as a draft to approve, unless ``approve`` is given or its ``status`` says
+    approved. A changed amount or currency, or an approval, makes a new version (the old
+    stays); the same amount again is unchanged.
+    """
+    given = list(rows)
+    quota_rows_in = [QuotaRow(
+        metric=str(row.get("metric") or ""),
+        owner="company" if row.get("owner_type") == OwnerType.COMPANY
+        else f"{row.get('owner_type')}:{row.get('owner') or ''}",
+        period=str(row.get("period") or ""), amount=row.get("amount") or ZERO,
+        currency=str(row.get("currency") or ""), row=int(row.get("_row") or index))
+        for index, row in enumerate(given, start=1)]
+    checked, errors = _checked_rows(quota_rows_in, calendar, metrics=quota_metrics())
+    if errors:
+        raise QuotaRowsError(errors)
     added = updated = unchanged = 0
-    for row in rows:
-        period = calendar.parse(row["period"])
-        owner: dict[str, Any] = {"person": None, "team": None, "region": None}
-        if row["owner_type"] == OwnerType.PERSON:
-            owner["person"] = Person.objects.get(employee_id=row["owner"])
-        elif row["owner_type"] == OwnerType.TEAM:
-            owner["team"] = Team.objects.get(code=row["owner"])
-        elif row["owner_type"] == OwnerType.REGION:
-            owner["region"] = Region.objects.get(code=row["owner"])
-        latest = (Quota.objects.filter(metric=row["metric"], owner_type=row["owner_type"],
-                                       period=period.label, **owner)
+    for (row, owner, period, amount), raw in zip(checked, given, strict=True):
+        latest = (Quota.objects.filter(metric=row.metric, period=period.label, **owner.fields())
                   .order_by("-version").first())
-        status = row.get("status") or QuotaStatus.APPROVED
-        if latest is not None and (latest.amount, latest.currency, latest.status) == (
-                row["amount"], row["currency"], status):
+        status = QuotaStatus.APPROVED if approve or raw.get("status") == QuotaStatus.APPROVED \
+            else QuotaStatus.DRAFT
+        if latest is not None and (latest.amount, latest.currency) == (amount, row.currency) \
+                and status in (latest.status, QuotaStatus.DRAFT):
             unchanged += 1
             continue
         quota = Quota.objects.create(
-            metric=row["metric"], owner_type=row["owner_type"], period=period.label,
-            period_start=period.start, period_end=period.end, amount=row["amount"],
-            currency=row["currency"], status=status,
-            version=1 if latest is None else latest.version + 1, **owner)
+            metric=row.metric, period=period.label, period_start=period.start,
+            period_end=period.end, amount=amount, currency=row.currency, status=status,
+            version=1 if latest is None else latest.version + 1, **owner.fields())
         audit.record(actor=actor, action="import", obj=quota,
                      before=audit.snapshot(latest) if latest else None,
                      after=audit.snapshot(quota))
@@ -98,6 +108,24 @@ def upsert_quotas(*, rows: Iterable[dict[str, Any]],
         else:
             updated += 1
     return added, updated, unchanged
+
+
+def quota_metrics() -> frozenset[str]:
+    """Metric names a quota may be set on: the catalog's metrics, the quota measures read as
+    catalog metrics (``bookings``), the quotas plan components name, and any metric that
+    already has a quota."""
+    from attain.plans.models import PlanVersion
+
+    names = set(actuals.QUOTA_METRICS) | set(actuals.known_metrics())
+    names |= set(Quota.objects.values_list("metric", flat=True).distinct())
+    for document in PlanVersion.objects.values_list("document", flat=True):
+        try:
+            components = (yaml.safe_load(document) or {}).get("components") or []
+        except yaml.YAMLError:
+            continue  # a broken draft names no quota; its own check reports it
+        names |= {component["quota"] for component in components
+                  if isinstance(component, dict) and isinstance(component.get("quota"), str)}
+    return frozenset(names)
 
 
 # --- owners ---------------------------------------------------------------------------------
@@ -178,9 +206,12 @@ class QuotaRow:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """One problem in a quota row: where, why, and what was written there."""
+
     row: int
     column: str
     message: str
+    value: str = ""
 
     def __str__(self) -> str:
         return f"row {self.row}, column {self.column}: {self.message}"
@@ -194,45 +225,55 @@ class QuotaRowsError(ValueError):
         super().__init__("\n".join(str(error) for error in errors))
 
 
-def _checked_rows(rows: Iterable[QuotaRow], calendar: FiscalCalendar
+def _checked_rows(rows: Iterable[QuotaRow], calendar: FiscalCalendar, *,
+                  metrics: frozenset[str] | None = None
                   ) -> tuple[list[tuple[QuotaRow, Owner, Period, Decimal]], list[RowError]]:
+    """Each row resolved (owner, period, exact amount), or every problem in it; ``metrics``,
+    when given, are the metric names allowed."""
     checked, errors = [], []
     seen: dict[tuple[str, str, str], int] = {}
     for index, row in enumerate(rows, start=1):
         number = row.row or index
         problems = []
         owner = period = amount = None
-        if not row.metric.strip():
+        metric = row.metric.strip()
+        if not metric:
             problems.append(RowError(number, "metric", "is empty"))
+        elif metrics is not None and metric not in metrics:
+            problems.append(RowError(number, "metric", "is not a catalog metric or a quota a "
+                                                       "plan names", metric))
         try:
             owner = resolve_owner(row.owner)
         except ValueError as error:
-            problems.append(RowError(number, "owner", str(error)))
+            problems.append(RowError(number, "owner", str(error),
+                                     row.owner.partition(":")[2] or row.owner))
         try:
             period = calendar.parse(row.period)
         except PeriodError as error:
-            problems.append(RowError(number, "period", str(error)))
+            problems.append(RowError(number, "period", str(error), row.period))
         try:
             amount = D(row.amount) if not isinstance(row.amount, Decimal) else row.amount
             if amount < 0:
-                problems.append(RowError(number, "amount", f"{amount} is negative"))
+                problems.append(RowError(number, "amount", f"{amount} is negative",
+                                         str(amount)))
             elif amount != round_money(amount):
-                problems.append(RowError(number, "amount", f"{amount} has fractions of a cent"))
+                problems.append(RowError(number, "amount", f"{amount} has fractions of a cent",
+                                         str(amount)))
         except (TypeError, ValueError) as error:
-            problems.append(RowError(number, "amount", str(error)))
+            problems.append(RowError(number, "amount", str(error), str(row.amount)))
         currency = row.currency.strip().upper()
         if len(currency) != 3 or not currency.isalpha():
             problems.append(RowError(number, "currency", f"{row.currency!r} is not a currency "
-                                                         f"code like USD"))
+                                                         f"code like USD", row.currency))
         if owner is not None and period is not None:
-            key = (row.metric, owner.label, period.label)
+            key = (metric, owner.label, period.label)
             if key in seen:
                 problems.append(RowError(number, "period", f"repeats row {seen[key]} "
-                                                           f"({' '.join(key)})"))
+                                                           f"({' '.join(key)})", row.period))
             seen[key] = number
         errors += problems
         if not problems and owner is not None and period is not None and amount is not None:
-            checked.append((QuotaRow(row.metric.strip(), owner.label, period.label, amount,
+            checked.append((QuotaRow(metric, owner.label, period.label, amount,
                                      currency, number), owner, period, amount))
     return checked, errors
 

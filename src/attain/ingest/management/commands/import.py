@@ -1,4 +1,5 @@
-"""``attain import KIND FILE [--mapping M] [--dry-run] [--json] [--errors-csv OUT]``."""
+"""``attain import KIND FILE [--mapping M] [--dry-run] [--approve] [--json]
+[--errors-csv OUT]``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the .csv, .xlsx or .parquet file")
         parser.add_argument("--mapping", default=None, help="a YAML column mapping")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--approve", action="store_true",
+                            help="quotas: approve the imported quotas (default: drafts)")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument("--errors-csv", default=None,
                             help="also write the error report to this CSV file")
@@ -35,7 +38,7 @@ class Command(BaseCommand):
             task = bar.add_task("import", total=1.0)
             report = services.import_file(
                 options["kind"], options["file"], mapping=options["mapping"],
-                dry_run=options["dry_run"],
+                dry_run=options["dry_run"], approve=options["approve"],
                 progress=lambda text, done: bar.update(task, description=text, completed=done))
         if options["errors_csv"]:
             Path(options["errors_csv"]).write_text(report.errors_csv(), encoding="utf-8")
