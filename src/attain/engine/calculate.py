@@ -39,6 +39,7 @@ from attain.engine.calendar import KINDS, day_table
 from attain.engine.errors import EngineError
 from attain.engine.plans import CompiledPlans, compile_plans, condition_columns
 from attain.engine.prepare import EXACT, MONEY, RATE, VALUE
+from attain.engine.small import small_table
 from attain.plans.language import MONTHS_IN
 
 BIG = Decimal("1e20")
@@ -133,7 +134,7 @@ def plan_year(calendar: FiscalCalendar, period: Period) -> Period:
 
 
 def _assignments_table(rows: list[Assignment]) -> ibis.Table:
-    return ibis.memtable(pa.table({
+    return small_table("assignments", pa.table({
         "a_person": pa.array([r.person_id for r in rows], pa.string()),
         "a_plan": pa.array([r.plan_code for r in rows], pa.string()),
         "a_version": pa.array([r.plan_version for r in rows], pa.int32()),
@@ -166,13 +167,38 @@ def _quota_table(inputs: EngineInputs, compiled: CompiledPlans, start: dt.date,
                     key = (quota.person_id, metric, kind, period.start)
                     sums[key] = sums.get(key, Decimal(0)) + quota.amount
     keys = sorted(sums)
-    return ibis.memtable(pa.table({
+    return small_table("quotas", pa.table({
         "q_person": pa.array([k[0] for k in keys], pa.string()),
         "q_metric": pa.array([k[1] for k in keys], pa.string()),
         "q_kind": pa.array([k[2] for k in keys], pa.string()),
         "q_start": pa.array([k[3] for k in keys], pa.date32()),
         "quota": pa.array([sums[k] for k in keys], pa.decimal128(18, 2)),
     }))
+
+
+def _targets_table(inputs: EngineInputs, compiled: CompiledPlans) -> ibis.Table:
+    """Every currency someone is paid in: the payees' own and the plans' fixed ones."""
+    currencies = sorted({a.currency for a in inputs.assignments}
+                        | {doc.currency for doc in compiled.documents.values()
+                           if doc.currency != "payee"})
+    return small_table("targets", pa.table({"to_currency": pa.array(currencies, pa.string())}))
+
+
+def payee_small_tables(inputs: EngineInputs, period: Period) -> None:
+    """Make the small tables that depend on who is paid, as :func:`calculate` makes them:
+    assignments, quotas, pay currencies and MBO lines. Every other small table follows
+    from the plans, the calendar and the period alone (with no reporting lines and no
+    territories, as for a payee nobody reports to).
+
+    Called inside :func:`attain.engine.small.named` it gives one payee's data for SQL
+    compiled for another payee on the same plans, without building the calculation."""
+    year = plan_year(inputs.calendar, period)
+    start, end = year.start, period.end
+    compiled = compile_plans(inputs.plans)
+    _assignments_table(inputs.assignments)
+    _targets_table(inputs, compiled)
+    _quota_table(inputs, compiled, start, end)
+    _mbo_lines(inputs, compiled, start, end)
 
 
 def _deal_units(tx: ibis.Table) -> ibis.Table:
@@ -223,7 +249,7 @@ def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period)
 
     territories = None
     if inputs.territories:
-        territories = ibis.memtable(pa.table({
+        territories = small_table("territories", pa.table({
             "t_account": pa.array([t[0] for t in inputs.territories], pa.string()),
             "t_person": pa.array([t[1] for t in inputs.territories], pa.string()),
             "t_from": pa.array([t[2] for t in inputs.territories], pa.date32()),
@@ -261,10 +287,7 @@ def calculate(warehouse: ibis.BaseBackend, inputs: EngineInputs, period: Period)
     rows = rows.mutate(pay_currency=rows.pay_currency.fill_null(rows.a_currency))
 
     # --- FX and the credited value ---------------------------------------------------------
-    currencies = sorted({a.currency for a in inputs.assignments}
-                        | {doc.currency for doc in compiled.documents.values()
-                           if doc.currency != "payee"})
-    targets = ibis.memtable(pa.table({"to_currency": pa.array(currencies, pa.string())}))
+    targets = _targets_table(inputs, compiled)
     needed = tx.select("booked_on", "currency").distinct().cross_join(targets)
     fx = prepare.fx_factors(warehouse, needed)
     rows = rows.left_join(fx, (rows.booked_on == fx.fx_day) & (rows.currency == fx.fx_from)
@@ -335,7 +358,7 @@ def _periods_table(calendar: FiscalCalendar, start: dt.date, end: dt.date) -> ib
     """Every period of every kind in [start, end]: kind, start, end and label."""
     periods = [period for kind in KINDS
                for period in calendar.periods_between(start, end, kind)]  # type: ignore[arg-type]
-    return ibis.memtable(pa.table({
+    return small_table("periods", pa.table({
         "p_kind": pa.array([p.kind for p in periods], pa.string()),
         "p_start": pa.array([p.start for p in periods], pa.date32()),
         "period_end": pa.array([p.end for p in periods], pa.date32()),
@@ -826,7 +849,7 @@ LINE_ARROW_TYPES: dict[str, pa.DataType] = {
 def _python_lines(rows: list[dict[str, object]]) -> ibis.Table:
     table = pa.table({name: pa.array([row.get(name) for row in rows], kind)
                       for name, kind in LINE_ARROW_TYPES.items()})
-    return ibis.memtable(table)
+    return small_table("mbo_lines", table)
 
 
 def _plan_caps(lines: ibis.Table, compiled: CompiledPlans, calendar: FiscalCalendar,

@@ -13,6 +13,7 @@ import ibis
 import pyarrow as pa
 
 from attain.core.periods import FiscalCalendar
+from attain.engine.small import small_table
 
 KINDS = ("month", "quarter", "half", "year")
 
@@ -42,4 +43,4 @@ def day_table(calendar: FiscalCalendar, start: dt.date, end: dt.date) -> ibis.Ta
     for kind in KINDS:
         schema |= {f"{kind}_start": pa.date32(), f"{kind}_end": pa.date32(),
                    f"{kind}_label": pa.string()}
-    return ibis.memtable(pa.table(columns, schema=pa.schema(schema)))
+    return small_table("days", pa.table(columns, schema=pa.schema(schema)))

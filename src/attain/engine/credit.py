@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt_
 import pyarrow as pa
 
+from attain.engine import small
 from attain.engine.errors import EngineError
 from attain.engine.prepare import RATE
 
@@ -34,16 +36,26 @@ CREDIT_TYPES = {"owner": "direct", "split": "direct", "overlay": "overlay", "se"
 
 def check_splits(warehouse: ibis.BaseBackend, opportunities: ibis.Table) -> None:
     """Refuse revenue splits that do not total 100% on a deal that is being credited."""
+    small.check(split_problems(warehouse, opportunities), refuse_split_problems)
+
+
+def split_problems(warehouse: ibis.BaseBackend, opportunities: ibis.Table) -> ibis.Table:
+    """Up to five credited deals whose revenue splits do not total 100%: a query of its
+    own, so that a compiled calculation can carry it and run it each time."""
     splits = warehouse.table("splits")
     revenue = splits.filter(splits.split_type == "revenue")
     totals = revenue.group_by("opportunity_id").aggregate(total=revenue.share.sum())
     used = opportunities.select(used_id="opportunity_id").distinct()
     bad = totals.join(used, totals.opportunity_id == used.used_id).filter(
         totals.total != ibis.literal(1, type=RATE))
-    rows = bad.select("opportunity_id", "total").order_by("opportunity_id").limit(5).execute()
-    if len(rows):
-        shown = ", ".join(f"{r.opportunity_id} ({float(r.total) * 100:g}%)"
-                          for r in rows.itertuples())
+    return bad.select("opportunity_id", "total").order_by("opportunity_id").limit(5)
+
+
+def refuse_split_problems(rows: list[dict[str, Any]]) -> None:
+    """Raise the split check's error when :func:`split_problems` found any deal."""
+    if rows:
+        shown = ", ".join(f"{r['opportunity_id']} ({float(r['total']) * 100:g}%)"
+                          for r in rows)
         raise EngineError(
             f"revenue splits must add up to 100% on each deal; they do not on {shown}. "
             "Correct the splits, or mark the extra people as overlay splits.")
@@ -52,7 +64,7 @@ def check_splits(warehouse: ibis.BaseBackend, opportunities: ibis.Table) -> None
 def reporting_table(lines: Iterable[tuple[str, str, int, dt.date, dt.date | None]]
                     ) -> ibis.Table:
     rows = list(lines)
-    return ibis.memtable(pa.table({
+    return small.small_table("reporting", pa.table({
         "rl_person": pa.array([r[0] for r in rows], pa.string()),
         "rl_manager": pa.array([r[1] for r in rows], pa.string()),
         "rl_depth": pa.array([r[2] for r in rows], pa.int32()),

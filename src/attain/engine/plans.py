@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from attain.core.money import round_money
 from attain.engine.prepare import FIELD_COLUMNS
+from attain.engine.small import small_table
 from attain.plans import expressions
 from attain.plans.fields import TRANSACTION_FIELDS
 from attain.plans.language import MONTHS_IN, Component, PlanDocument
@@ -158,13 +159,13 @@ def compile_plans(versions: list[PlanVersionInput]) -> CompiledPlans:
                 credit_rows.append((key, doc.plan, doc.version, credit_type))
                 compiled.credit_types.add(credit_type)
     compiled.components = _components_table(comp_rows)
-    compiled.component_credit = ibis.memtable(pa.table({
+    compiled.component_credit = small_table("component_credit", pa.table({
         "cc_key": pa.array([r[0] for r in credit_rows], pa.string()),
         "cc_plan": pa.array([r[1] for r in credit_rows], pa.string()),
         "cc_version": pa.array([r[2] for r in credit_rows], pa.int32()),
         "cc_type": pa.array([r[3] for r in credit_rows], pa.string()),
     }))
-    compiled.tiers = ibis.memtable(pa.table({
+    compiled.tiers = small_table("tiers", pa.table({
         "t_key": pa.array([r[0] for r in tier_rows], pa.string()),
         "tier_no": pa.array([r[1] for r in tier_rows], pa.int32()),
         "t_lower": pa.array([r[2] for r in tier_rows], pa.decimal128(18, 6)),
@@ -179,7 +180,7 @@ def _components_table(rows: list[dict[str, object]]) -> ibis.Table:
     def column(name: str, kind: pa.DataType) -> pa.Array:
         return pa.array([row.get(name) for row in rows], kind)
 
-    return ibis.memtable(pa.table({
+    return small_table("components", pa.table({
         "comp_key": column("comp_key", pa.string()),
         "plan_code": column("plan_code", pa.string()),
         "plan_version": column("plan_version", pa.int32()),
