@@ -10,9 +10,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from attain.core.periods import DEFAULT_CALENDAR
+from attain.payouts import estimator
 from attain.payouts.errors import PayoutError
 from attain.payouts.estimator import estimate
 from attain.payouts.statements import OPERATOR
+from attain.warehouse import connection
 from tests.engine import builders
 from tests.payouts.kit import TIERED, company, inputs_for
 
@@ -86,3 +88,93 @@ def test_the_estimator_refuses_what_it_cannot_answer(warehouse: str) -> None:
         estimate(viewer=OPERATOR, employee_id="mgr1", amount="1000",
                  booked_on=dt.date(2026, 3, 1), product_id="P1",
                  inputs=tiered_inputs())  # type: ignore[arg-type]
+
+
+def _uneven_quotas() -> object:
+    # rep1's quota is twice rep2's: SQL compiled for rep1 and run for rep2 with rep1's
+    # quota would tier rep2's deal differently
+    return inputs_for(TIERED, quotas=(("rep1", "2026-Q1", "100000"),
+                                      ("rep2", "2026-Q1", "50000")))(Q1)
+
+
+def test_a_second_payee_on_the_same_plan_reuses_the_compiled_calculation_to_the_cent(
+        warehouse: str) -> None:
+    company()
+    builders.warehouse(warehouse, transactions=DEALS)
+    on_duckdb = connection.backend_name(warehouse) == "duckdb"
+    estimator._cache.clear()
+    first = estimate(viewer=OPERATOR, employee_id="rep1", amount="50000",
+                     booked_on=dt.date(2026, 3, 1), product_id="P1",
+                     inputs=_uneven_quotas())  # type: ignore[arg-type]
+    # rep1 at 60,000 of 100,000: 40,000 at 4% = 1,600.00 and 10,000 at 8% = 800.00
+    assert first.marginal_payout == D("2400.00")
+    warm = estimate(viewer=OPERATOR, employee_id="rep2", amount="25000.50",
+                    booked_on=dt.date(2026, 2, 1), product_id="P1", share="0.7",
+                    inputs=_uneven_quotas())  # type: ignore[arg-type]
+    if on_duckdb:
+        assert len(estimator._cache) == 1  # rep2 ran the SQL compiled for rep1
+    # rep2 at 90,000 of 50,000: before, 50,000 at 4% = 2,000.00 and 40,000 at 8%
+    # = 3,200.00; the deal credits 0.7 × 25,000.50 = 17,500.35, all at 8% = 1,400.028,
+    # a line of 1,400.03 (with rep1's quota it would have been 1,000.03)
+    assert (warm.earned_before, warm.earned_after) == (D("5200.00"), D("6600.03"))
+    assert warm.marginal_payout == D("1400.03")
+    assert [(line.tier, line.amount) for line in warm.lines] == [(2, D("1400.03"))]
+    assert (warm.attainment_before, warm.attainment_after) == (D("1.8"), D("2.150007"))
+
+    estimator._cache.clear()
+    cold = estimate(viewer=OPERATOR, employee_id="rep2", amount="25000.50",
+                    booked_on=dt.date(2026, 2, 1), product_id="P1", share="0.7",
+                    inputs=_uneven_quotas())  # type: ignore[arg-type]
+    assert cold == warm
+
+    builders.warehouse(warehouse, transactions=DEALS + "T3, rep2, 2026-02-01, 25000.50",
+                       splits="""
+        opportunity_id, person_id, share
+        OPP-T3, rep2, 0.7
+        OPP-T3, rep1, 0.3
+    """)
+    rows = builders.lines(warehouse, _uneven_quotas(), "2026-Q1")  # type: ignore[arg-type]
+    assert builders.total(rows, payee_id="rep2") == warm.earned_after
+
+
+def test_estimates_leave_no_tables_behind_on_the_connection(warehouse: str) -> None:
+    if connection.backend_name(warehouse) != "duckdb":
+        pytest.skip("the compiled path and its registered tables are DuckDB's")
+    company()
+    builders.warehouse(warehouse, transactions=DEALS)
+    database = connection.connect(warehouse).con
+
+    def ours() -> int:
+        views = database.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'ibis%' "
+            "OR view_name LIKE 'attain_est%'").fetchone()[0]
+        tables = database.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'ibis%' "
+            "OR table_name LIKE 'attain_est%'").fetchone()[0]
+        return int(views) + int(tables)
+
+    def guess(who: str, amount: str) -> None:
+        estimate(viewer=OPERATOR, employee_id=who, amount=amount,
+                 booked_on=dt.date(2026, 3, 1), product_id="P1",
+                 inputs=tiered_inputs())  # type: ignore[arg-type]
+
+    guess("rep1", "1000")
+    after_one = ours()
+    assert after_one > 0  # the named small tables, the payee and the deal are there
+    for who, amount in (("rep2", "2000"), ("rep1", "3000"), ("rep2", "4000")):
+        guess(who, amount)
+    assert ours() == after_one
+
+
+def test_a_compiled_estimate_still_refuses_splits_not_adding_up(warehouse: str) -> None:
+    company()
+    builders.warehouse(warehouse, transactions=DEALS, splits="""
+        opportunity_id, person_id, share
+        OPP-T1, rep1, 0.5
+        OPP-T1, rep2, 0.4
+    """)
+    for _ in range(2):  # compiled by the first call, run again by the second
+        with pytest.raises(PayoutError, match=r"add up to 100%.*OPP-T1 \(90%\)"):
+            estimate(viewer=OPERATOR, employee_id="rep1", amount="1000",
+                     booked_on=dt.date(2026, 3, 1), product_id="P1",
+                     inputs=tiered_inputs())  # type: ignore[arg-type]
