@@ -1,6 +1,7 @@
-"""Quota files through the importer: every bad owner, period label or metric is a row error
-(file, row, column, value, reason) and nothing is saved; good files arrive as drafts to
-approve unless imported with ``--approve``."""
+"""Quota files in and out: through the importer every bad owner, period label or metric is a
+row error (file, row, column, value, reason) and nothing is saved; good files arrive as
+drafts to approve unless imported with ``--approve``; the quotas in force export to CSV,
+Excel and Parquet in the columns the importer reads back."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from attain.ingest import exports
 from attain.ingest import services as ingest
 from attain.org.models import Person, Region, Team
+from attain.targets import services
 from attain.targets.models import Quota, QuotaStatus
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +86,53 @@ def test_a_metric_a_plan_names_as_its_quota_can_be_imported(org: None, tmp_path:
     PlanVersion.objects.create(plan=plan, number=1, valid_from=dt.date(2026, 1, 1),
                                document="components:\n- id: nb\n  quota: new-business\n")
     assert ingest.import_file("quotas", path).added == 1
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx", "parquet"])
+def test_the_quotas_in_force_export_and_import_back_unchanged(org: None, tmp_path: Path,
+                                                               suffix: str) -> None:
+    # E1's Q1 quota has two approved versions (1,000.00 then 1,250.50) and a later draft
+    # (9,999.00); T1 has 5,000.25 EUR; the company 20,000.00. In force: 1,250.50 for E1
+    # (the draft is not), 5,000.25 EUR for T1, 20,000.00 for the company: three rows.
+    [first] = services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-Q1",
+                                                      "1000.00")], approve=True)
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-Q1", "1250.50"),
+                          services.QuotaRow("bookings", "team:T1", "2026-Q1", "5000.25",
+                                            "EUR"),
+                          services.QuotaRow("bookings", "company", "2026-Q1", "20000.00")],
+                         approve=True)
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-Q1", "9999.00")])
+    path = tmp_path / f"quotas.{suffix}"
+    assert exports.export("quotas", path, unrestricted=True) == 3
+    in_force = [(q.owner_type, q.amount, q.currency) for q in services.current_quotas()]
+    assert in_force == [("company", Decimal("20000.00"), "USD"),
+                        ("person", Decimal("1250.50"), "USD"),
+                        ("team", Decimal("5000.25"), "EUR")]
+    # Read back into the same database: T1's and the company's are unchanged; E1's latest
+    # version is the 9,999.00 draft, so the file's approved 1,250.50 is the next version.
+    report = ingest.import_file("quotas", path)
+    assert report.ok, [str(issue) for issue in report.errors]
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
+    assert [q.amount for q in services.current_quotas(owner="person:E1")] == [
+        Decimal("1250.50")]
+    # Into an empty one: the same quotas in force, each approved as version 1.
+    Quota.objects.all().delete()
+    assert ingest.import_file("quotas", path).added == 3
+    assert [(q.owner_type, q.amount, q.currency, q.version)
+            for q in services.current_quotas()] == [(*row, 1) for row in in_force]
+    assert first.version == 1
+
+
+def test_a_rep_exports_only_their_own_quotas_in_force(org: None, tmp_path: Path) -> None:
+    # With the pages' access rule a rep sees their own quota, not the team's or company's.
+    import pyarrow.parquet as pq
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username="ann", password="pw")
+    Person.objects.filter(employee_id="E1").update(user=user)
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-Q1", "100.00"),
+                          services.QuotaRow("bookings", "team:T1", "2026-Q1", "300.00")],
+                         approve=True)
+    path = tmp_path / "mine.parquet"
+    assert exports.export("quotas", path, user=user) == 1
+    assert pq.read_table(path).column("owner").to_pylist() == ["E1"]

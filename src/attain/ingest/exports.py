@@ -33,7 +33,9 @@ RESULTS = {
 }
 """What can be exported from a run, and the result table each comes from ("metrics" are the
 measures: credited value, quota and attainment per payee × component × period)."""
-WHAT = (*RESULTS, "targets")
+WHAT = (*RESULTS, "targets", "quotas")
+"""``targets`` is every quota version (the history); ``quotas`` the quotas in force (the latest
+approved version of each), in the columns ``attain import quotas`` reads back."""
 FORMATS = ("csv", "xlsx", "parquet")
 
 
@@ -100,6 +102,24 @@ def _targets(people: set[str] | None) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def _current_quotas(people: set[str] | None) -> pa.Table:
+    from attain.targets import services as target_services
+
+    rows = []
+    for row in target_services.quota_rows():
+        kind, _, owner = row.owner.partition(":")
+        if people is not None and (kind != "person" or owner not in people):
+            continue  # team, region and company quotas: for those who see everyone
+        rows.append({"metric": row.metric, "owner_type": kind, "owner": owner or None,
+                     "period": row.period, "amount": row.amount, "currency": row.currency,
+                     "status": "approved"})
+    schema = pa.schema([("metric", pa.string()), ("owner_type", pa.string()),
+                        ("owner", pa.string()), ("period", pa.string()),
+                        ("amount", pa.decimal128(18, 2)), ("currency", pa.string()),
+                        ("status", pa.string())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 def _write_excel(data: pa.Table, path: Path) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
@@ -133,7 +153,7 @@ def write(data: pa.Table, path: Path, fmt: str) -> None:
 def export(what: str, path: str | Path, *, user: Any = None, run_id: str | None = None,
            fmt: str | None = None, unrestricted: bool = False,
            url: str | None = None) -> int:
-    """Write ``what`` (earnings, statements, measures, credits or targets) to ``path``;
+    """Write ``what`` (earnings, statements, measures, credits, targets or quotas) to ``path``;
     return the rows written. Rows are limited to the people ``user`` may see, unless
     ``unrestricted`` (the command line run by an operator)."""
     path = Path(path)
@@ -142,6 +162,8 @@ def export(what: str, path: str | Path, *, user: Any = None, run_id: str | None 
         raise ExportError(f"cannot export {what!r}: choose one of {', '.join(WHAT)}")
     if what == "targets":
         data = _targets(_visible(user, dt.date.today(), unrestricted))
+    elif what == "quotas":
+        data = _current_quotas(_visible(user, dt.date.today(), unrestricted))
     else:
         from attain.engine.models import CalculationRun
 

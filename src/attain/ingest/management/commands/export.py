@@ -12,8 +12,9 @@ from attain.ingest import exports
 
 
 class Command(BaseCommand):
-    help = ("Export a run's earnings, statements, measures or credits, or the targets, to "
-            "CSV, Excel or Parquet; --user limits it to what that user may see.")
+    help = ("Export a run's earnings, statements, measures or credits, the targets (every "
+            "quota version) or the quotas in force (re-importable), to CSV, Excel or Parquet; "
+            "--user limits it to what that user may see.")
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("what", choices=exports.WHAT)
