@@ -601,7 +601,8 @@ owner is the one actuals are read for) and its scope (a goal's filters)."""
 def monitor(specs: Sequence[Watched], as_of: dt.date, *, warehouse: Any = None,
             review_every: int = 7) -> list[TargetStatus]:
     """Assess targets on ``as_of``: actuals fetched once per metric, period and scope for
-    all owners, status on each review day, an alert per change."""
+    all owners, status on each review day, an alert per change (its drivers read up to
+    the day of the change)."""
     groups: dict[tuple[str, Period, str], list[Watched]] = {}
     for item in specs:
         scope = json.dumps(item[5], sort_keys=True)
@@ -616,19 +617,27 @@ def monitor(specs: Sequence[Watched], as_of: dt.date, *, warehouse: Any = None,
             else []
         changes = {id(item): monitoring.status_changes(item[4], series[item[4].owner], days)
                    for item in items}
-        # Drivers are read only for owners whose status got worse: the only alerts that
-        # name causes (two catalog queries per driver, all such owners at once).
-        worse = sorted({item[4].owner for item in items
-                        if any(alerts.got_worse(change) for change in changes[id(item)])})
-        readings = driver_readings(metric, worse, period, as_of, filters=filters,
-                                   warehouse=warehouse) if worse else {}
+        # Drivers are read only for owners whose status got worse (the only alerts that
+        # name causes), up to the day it changed: an alert carries the numbers that were
+        # there when it was raised, not later ones. Two catalog queries per driver and
+        # change day, for all owners that worsened that day at once.
+        worse_on: dict[dt.date, set[str]] = {}
+        for item in items:
+            for change in changes[id(item)]:
+                if alerts.got_worse(change):
+                    worse_on.setdefault(change.day, set()).add(item[4].owner)
+        readings: dict[tuple[str, dt.date], dict[str, alerts.Reading]] = {}
+        for day, worse in sorted(worse_on.items()):
+            for owner, found in driver_readings(metric, sorted(worse), period, day,
+                                                filters=filters, warehouse=warehouse).items():
+                readings[(owner, day)] = found
         for item in items:
             kind, target_id, label, shown_owner, spec, _ = item
             points = series[spec.owner]
             out.append(TargetStatus(
                 kind, target_id, label, shown_owner, monitoring.assess(spec, as_of, points),
                 tuple(monitoring.status_history(spec, points, days)),
-                tuple(alerts.alert_for(change, readings.get(spec.owner, {}),
+                tuple(alerts.alert_for(change, readings.get((spec.owner, change.day), {}),
                                        metric=actuals.catalog_name(metric))
                       for change in changes[id(item)])))
     return out
