@@ -1,6 +1,6 @@
 """Recurring-revenue metrics on a hand-made quarter of subscriptions, worked out by hand:
-balances read at the period's end (never summed over months), movements, churn and
-retention against the opening balance."""
+balances read at the period's end (never summed over months), movements, and churn and
+retention of the customers a period opens with (the cohort)."""
 
 from __future__ import annotations
 
@@ -70,29 +70,44 @@ def test_mrr_movements_over_the_quarter(quarter: str) -> None:
         assert _values(name, **QUARTER) == {"FY2025-Q1": Decimal(amount)}, name
 
 
-def test_churn_and_retention_against_the_opening_balance(quarter: str) -> None:
-    # opening (December): A-2 200, A-4 100 -> 2 customers, 300.00 MRR
-    # customers churned in Q1: A-4, A-3 -> 2 ÷ 2 = 1
-    assert _values("customer_churn_rate", **QUARTER) == {"FY2025-Q1": Decimal("1.000000")}
-    # by month: January 1 of 2; February 0 of 3; March 1 of 3
+def test_churn_and_retention_follow_the_customers_the_period_opens_with(
+        quarter: str) -> None:
+    # The quarter's cohort is December's paying customers: A-2 200, A-4 100 -> 2 customers,
+    # 300.00 MRR. A-1 and A-3 were won in January, so A-3's churn (150) and A-1's
+    # contraction (20) in the quarter are not losses of the opening base. A-4 churned in
+    # January and came back in March: it counts as lost (its return is a new win).
+    # customers: 1 of 2 lost -> churn 0.5, retention (2 − 1) ÷ 2 = 0.5
+    assert _values("customer_churn_rate", **QUARTER) == {"FY2025-Q1": Decimal("0.500000")}
+    assert _values("customer_retention_rate", **QUARTER) == {
+        "FY2025-Q1": Decimal("0.500000")}
+    # MRR: the cohort lost A-4's 100 -> revenue churn 100 ÷ 300 = 0.333333; GRR
+    # (300 − 100) ÷ 300 = 0.666667; NRR adds A-2's February expansion of 50:
+    # (300 − 100 + 50) ÷ 300 = 0.833333 (A-4's reactivation of 120 is not expansion)
+    assert _values("revenue_churn_rate", **QUARTER) == {"FY2025-Q1": Decimal("0.333333")}
+    assert _values("gross_revenue_retention", **QUARTER) == {
+        "FY2025-Q1": Decimal("0.666667")}
+    assert _values("net_revenue_retention", **QUARTER) == {"FY2025-Q1": Decimal("0.833333")}
+    rows = metrics.get("customer_churn_rate").query(**QUARTER).to_pyarrow().to_pylist()  # type: ignore[arg-type]
+    assert (rows[0]["numerator"], rows[0]["denominator"]) == (Decimal("1"), Decimal("2"))
+
+
+def test_each_month_has_its_own_cohort(quarter: str) -> None:
+    # January's cohort is December's (A-2, A-4): A-4 churned -> 1 of 2.
+    # February's is January's (A-2, A-1, A-3): nobody churned -> 0 of 3.
+    # March's is February's (A-2, A-1, A-3): A-3 churned -> 1 of 3 = 0.333333; A-4's
+    # reactivation in March is not in March's cohort.
     assert _values("customer_churn_rate", **MONTHS) == {
         "2025-01": Decimal("0.500000"), "2025-02": Decimal("0.000000"),
         "2025-03": Decimal("0.333333")}
-    # revenue lost (churn 250 + contraction 20) ÷ 300 = 0.9; GRR (300 − 270) ÷ 300 = 0.1;
-    # NRR (300 − 270 + 50) ÷ 300 = 0.266666… -> 0.266667
-    assert _values("revenue_churn_rate", **QUARTER) == {"FY2025-Q1": Decimal("0.900000")}
-    assert _values("gross_revenue_retention", **QUARTER) == {
-        "FY2025-Q1": Decimal("0.100000")}
-    assert _values("net_revenue_retention", **QUARTER) == {"FY2025-Q1": Decimal("0.266667")}
-
-
-def test_customer_retention_leaves_out_customers_won_in_the_period(quarter: str) -> None:
-    # February: 3 at the start (A-2, A-1, A-3), 3 at the end, none gained -> 1
-    # March: 3 at the start; at the end A-2, A-1, A-4 of which A-4 came back in March
-    # -> (3 − 1) ÷ 3 = 0.666667
-    values = _values("customer_retention_rate", **MONTHS)
-    assert (values["2025-02"], values["2025-03"]) == (Decimal("1.000000"),
-                                                      Decimal("0.666667"))
+    assert _values("customer_retention_rate", **MONTHS) == {
+        "2025-01": Decimal("0.500000"), "2025-02": Decimal("1.000000"),
+        "2025-03": Decimal("0.666667")}
+    # GRR: January (300 − 100) ÷ 300 = 0.666667; February opens at January's 450 and
+    # loses A-1's contraction of 20: 430 ÷ 450 = 0.955555… -> 0.955556; March opens at
+    # February's 480 and loses A-3's 150: 330 ÷ 480 = 0.6875
+    assert _values("gross_revenue_retention", **MONTHS) == {
+        "2025-01": Decimal("0.666667"), "2025-02": Decimal("0.955556"),
+        "2025-03": Decimal("0.687500")}
 
 
 def test_churn_with_no_opening_customers_is_empty_with_a_reason(warehouse: str) -> None:

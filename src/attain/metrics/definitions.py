@@ -132,6 +132,17 @@ def _customers(t: ir.Table) -> ir.Scalar:
     return t.account_id.nunique(where=t.mrr > 0)
 
 
+def _cohort_churned() -> Part:
+    """Opening customers lost in the period, each once (see :attr:`Part.cohort`)."""
+    return Part("subscriptions", lambda t: t.account_id.nunique(), where=_movement("churn"),
+                places=0, cohort=True)
+
+
+def _cohort_lost() -> Part:
+    """MRR the opening customers lost to churn and contraction, as a positive amount."""
+    return Part("subscriptions", _lost_mrr, places=2, cohort=True)
+
+
 def _per_person(then: Callable[[ir.Table], ir.Scalar]) -> Part:
     """A part over each rep's bookings and quota in the period (quota carriers only)."""
     return Part("quota_attainment", lambda t: t.booked.sum(), per="person_id",
@@ -618,12 +629,15 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         name="customer_churn_rate",
         label="Customer churn rate",
-        description="Of the paying customers at the start of the period, the share lost.",
-        formula="count(subscriptions where movement = 'churn' in the period) ÷ "
-                "count(distinct accounts with mrr > 0 in the month before the period)",
+        description="Of the paying customers at the start of the period, the share lost "
+                    "during it. Customers won within the period are not in the cohort; one "
+                    "who left and came back within it counts as lost.",
+        formula="count(distinct opening customers with a movement = 'churn' in the period) "
+                "÷ count(opening customers); opening customers = distinct accounts with "
+                "mrr > 0 in the month before the period",
         unit="ratio", direction="lower", additivity="non_additive",
         time_column="subscriptions.month",
-        parts={"churned": count("subscriptions", _movement("churn")),
+        parts={"churned": _cohort_churned(),
                "opening": Part("subscriptions", _customers, snapshot="opening", places=0)},
         numerator="churned", denominator="opening", places=6,
         empty_reason="no paying customers at the start of the period",
@@ -631,13 +645,15 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         name="revenue_churn_rate",
         label="Revenue churn rate",
-        description="MRR lost to churn and contraction in the period, against the MRR at "
-                    "its start.",
-        formula="−sum(mrr_change where movement in (churn, contraction)) ÷ opening MRR "
-                "(sum of mrr in the month before the period)",
+        description="MRR the opening customers lost to churn and contraction during the "
+                    "period, against their MRR at its start (customers won within the "
+                    "period not counted).",
+        formula="−sum(mrr_change where movement in (churn, contraction), of opening "
+                "customers) ÷ opening MRR; opening = accounts with mrr > 0 in the month "
+                "before the period, and the sum of their mrr",
         unit="ratio", direction="lower", additivity="non_additive",
         time_column="subscriptions.month",
-        parts={"lost": Part("subscriptions", _lost_mrr, places=2),
+        parts={"lost": _cohort_lost(),
                "opening": money("subscriptions", "mrr", snapshot="opening")},
         numerator="lost", denominator="opening", places=6,
         empty_reason="no MRR at the start of the period",
@@ -645,12 +661,14 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         name="gross_revenue_retention",
         label="Gross revenue retention (GRR)",
-        description="Share of the opening MRR kept after churn and contraction (expansion "
-                    "not counted).",
-        formula="(opening MRR − churned MRR − contraction MRR) ÷ opening MRR",
+        description="Share of the opening MRR the opening customers kept after churn and "
+                    "contraction (expansion not counted; customers won within the period "
+                    "not in the cohort).",
+        formula="(opening MRR − churned and contraction MRR of opening customers) ÷ opening "
+                "MRR",
         unit="ratio", direction="higher", additivity="non_additive",
         time_column="subscriptions.month",
-        parts={"lost": Part("subscriptions", _lost_mrr, places=2),
+        parts={"lost": _cohort_lost(),
                "opening": money("subscriptions", "mrr", snapshot="opening")},
         numerator=lambda p: _p(p, "opening") - _p(p, "lost"), denominator="opening",
         places=6, empty_reason="no MRR at the start of the period",
@@ -658,14 +676,16 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         name="net_revenue_retention",
         label="Net revenue retention (NRR)",
-        description="Opening MRR after churn, contraction and expansion, against the opening "
-                    "MRR; above 1 means existing customers grow.",
-        formula="(opening MRR − churned MRR − contraction MRR + expansion MRR) ÷ opening MRR",
+        description="Opening MRR after the opening customers' churn, contraction and "
+                    "expansion, against the opening MRR; above 1 means existing customers "
+                    "grow (customers won or won back within the period not counted).",
+        formula="(opening MRR − churned and contraction MRR + expansion MRR, of opening "
+                "customers) ÷ opening MRR",
         unit="ratio", direction="higher", additivity="non_additive",
         time_column="subscriptions.month",
-        parts={"lost": Part("subscriptions", _lost_mrr, places=2),
+        parts={"lost": _cohort_lost(),
                "expansion": Part("subscriptions", lambda t: t.mrr_change.sum(),
-                                 where=_movement("expansion"), places=2),
+                                 where=_movement("expansion"), places=2, cohort=True),
                "opening": money("subscriptions", "mrr", snapshot="opening")},
         numerator=lambda p: _p(p, "opening") - _p(p, "lost") + _p(p, "expansion"),
         denominator="opening", places=6, empty_reason="no MRR at the start of the period",
@@ -673,16 +693,17 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         name="customer_retention_rate",
         label="Customer retention rate",
-        description="Of the paying customers at the start of the period, the share still "
-                    "paying at its end (customers won in the period not counted).",
-        formula="(customers at the end − customers new or reactivated in the period) ÷ "
-                "customers at the start; customers = distinct accounts with mrr > 0",
+        description="Of the paying customers at the start of the period, the share never "
+                    "lost during it: 1 − customer churn rate (customers won within the "
+                    "period not in the cohort; one who left and came back counts as lost).",
+        formula="(count(opening customers) − count(distinct opening customers with a "
+                "movement = 'churn' in the period)) ÷ count(opening customers); opening "
+                "customers = distinct accounts with mrr > 0 in the month before the period",
         unit="ratio", direction="higher", additivity="non_additive",
         time_column="subscriptions.month",
-        parts={"closing": Part("subscriptions", _customers, snapshot="closing", places=0),
-               "gained": count("subscriptions", _movement("new", "reactivation")),
+        parts={"churned": _cohort_churned(),
                "opening": Part("subscriptions", _customers, snapshot="opening", places=0)},
-        numerator=lambda p: _p(p, "closing") - _p(p, "gained"), denominator="opening",
+        numerator=lambda p: _p(p, "opening") - _p(p, "churned"), denominator="opening",
         numerator_places=0, places=6,
         empty_reason="no paying customers at the start of the period",
     ),

@@ -43,6 +43,11 @@ How every metric is computed:
   all of January. Balances (MRR, ARR) are read at the period's last month (or the latest
   month of a period still running), never summed over months; an *opening* balance is the
   month before the period.
+- Churn and retention follow the **cohort** a period opens with: the accounts paying
+  (mrr > 0) in the month before it. Customers won within the period are not in the cohort
+  (a customer won in January and lost in March is not a loss of the first quarter's
+  opening base), and a cohort customer who left and came back within the period counts as
+  lost. By month this is every churn of the month; over a quarter or a year it differs.
 - Teams come from the app database **as of the day of each fact**: a rep who moved team
   counts for each team on its own days. People, teams and quotas enter queries as small
   in-memory tables.
@@ -83,6 +88,8 @@ def _part_text(name: str, metric: Metric) -> str:
     notes = []
     if part.snapshot:
         notes.append(f"{part.snapshot} balance")
+    if part.cohort:
+        notes.append("opening customers only")
     if part.shift:
         notes.append("read from the prior period" if part.shift == "prior"
                      else "read from a year before")

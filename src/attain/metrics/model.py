@@ -68,6 +68,11 @@ class Part:
     """A balance (MRR): a period takes the rows of one month, never the sum of its months:
     ``closing`` its last month (or the query's ``end`` month while it is still running),
     ``opening`` the month before it starts."""
+    cohort: bool = False
+    """Only rows of the accounts paying (``mrr > 0``) in the month before the period starts:
+    churn and retention follow the customers a period opens with, so a customer won during
+    a quarter and lost before its end is not a loss of the opening base. The source must
+    carry ``account_id``."""
     per: str | None = None
     """Aggregate per value of this fact column first (e.g. per person), then ``then``."""
     then: Callable[[ir.Table], ir.Scalar] | None = None

@@ -126,9 +126,13 @@ def _part_table(metric: Metric, name: str, part: Part, *, by: list[str],
         "r_start": [span.start for span, _target in pairs],
         "r_end": [span.end for span, _target in pairs],
     })
-    mapping = mapping.join(relabel, mapping.period == relabel.r_label).select(
-        "p_day", period="r_period", period_start="r_start", period_end="r_end",
-        read_start="period_start", read_end="period_end")
+
+    def labelled(days: ir.Table) -> ir.Table:
+        return days.join(relabel, days.period == relabel.r_label).select(
+            "p_day", period="r_period", period_start="r_start", period_end="r_end",
+            read_start="period_start", read_end="period_end")
+
+    mapping = labelled(mapping)
     first = min(target.start for _span, target in pairs)
     last = max(target.end for _span, target in pairs)
     if part.snapshot == "opening":
@@ -140,6 +144,9 @@ def _part_table(metric: Metric, name: str, part: Part, *, by: list[str],
     joined = facts.join(mapping, facts.at == mapping.p_day)
     if part.where is not None:
         joined = joined.filter(part.where(joined))
+    if part.cohort:
+        joined = _in_opening_cohort(joined, ctx, labelled(periods_module.snapshot_table(
+            [target for _span, target in pairs], as_of, opening=True)))
     keys = [*by, *PERIOD_COLUMNS]
     if part.per is not None:
         inner = part.inner(joined) if part.inner else {"v": part.aggregate(joined)}
@@ -152,6 +159,22 @@ def _part_table(metric: Metric, name: str, part: Part, *, by: list[str],
         other: aggregated[name] if other == name else ibis.null(PART)
         for other in metric.parts
     })
+
+
+def _in_opening_cohort(joined: ir.Table, ctx: sources.Context,
+                       opening: ir.Table) -> ir.Table:
+    """The rows of ``joined`` whose account paid (mrr > 0) in its period's opening month.
+
+    ``opening`` maps each period to the month before it starts; the cohort is read from
+    the subscriptions source (which always reads that month too), whatever the part's own
+    source is.
+    """
+    subscriptions = sources.SOURCES["subscriptions"](ctx)
+    paying = subscriptions.filter(subscriptions.mrr > 0)
+    cohort = paying.join(opening, paying.at == opening.p_day).select(
+        c_account=paying.account_id, c_period=opening.period).distinct()
+    return joined.semi_join(cohort, (joined.account_id == cohort.c_account)
+                            & (joined.period == cohort.c_period))
 
 
 def _places(metric: Metric, side: str | Any, explicit: int | None) -> int:
