@@ -25,6 +25,25 @@ def errors(report: object) -> list[tuple[int, str, str, str]]:
             for issue in report.errors]  # type: ignore[attr-defined]
 
 
+def test_a_currency_code_is_three_capital_letters_a_to_z_and_nothing_else(
+        warehouse: str, tmp_path: Path) -> None:
+    # length 3 and upper-case are not enough: digits, symbols and accented capitals are
+    # all their own upper case; only row 6 (EUR) is a code
+    text = ("rate_date,from_currency,to_currency,rate\n"
+            "2026-01-01,123,USD,1.1\n"
+            "2026-01-01,US$,USD,1.1\n"
+            "2026-01-01,ÉUR,USD,1.1\n"
+            "2026-01-01,EURO,USD,1.1\n"
+            "2026-01-01,EUR,USD,1.1\n")
+    report = run("fx_rates", tmp_path, text)
+    rule = "breaks the rule from_currency SIMILAR TO '[ABCDEFGHIJKLMNOPQRSTUVWXYZ]{3}'"
+    assert errors(report) == [(2, "from_currency", "123", rule), (3, "from_currency", "US$", rule),
+                              (4, "from_currency", "ÉUR", rule),
+                              (5, "from_currency", "EURO", rule)]
+    assert report.rejected == 4 and not report.loaded
+    assert load.table_counts(url=warehouse).get("fx_rates", 0) == 0
+
+
 def test_every_bad_value_of_a_transactions_file_is_reported_at_once(
         warehouse: str, tmp_path: Path) -> None:
     load_examples(tmp_path, upto="transactions")
@@ -48,8 +67,8 @@ def test_every_bad_value_of_a_transactions_file_is_reported_at_once(
     assert (3, "product_id", "NOPE", "no product has this product_id (import products first)") \
         in found
     assert (4, "booked_on", "2026-02-30", "not a date (YYYY-MM-DD)") in found
-    assert (4, "currency", "usd", "breaks the rule length(currency) = 3 AND upper(currency) = "
-            "currency") in found
+    assert (4, "currency", "usd",
+            "breaks the rule currency SIMILAR TO '[ABCDEFGHIJKLMNOPQRSTUVWXYZ]{3}'") in found
     assert (4, "deal_type", "upsell", "not one of new, expansion, renewal") in found
     assert (4, "owner_id", "E999", "no person has this person_id (import people first)") in found
     assert (5, "transaction_id", "T9", "the same key as row 2") in found

@@ -205,6 +205,10 @@ BAD_BATCHES = {
     "discount above one": ("transactions", lambda: transactions({}, {"discount": "1.5"})),
     "negative order amount": ("transactions", lambda: transactions({}, {"amount": "-5.00"})),
     "lower-case currency": ("transactions", lambda: transactions({}, {"currency": "usd"})),
+    # each of these is three characters and its own upper case: not enough for a code
+    "digits as currency": ("transactions", lambda: transactions({}, {"currency": "123"})),
+    "symbol in currency": ("transactions", lambda: transactions({}, {"currency": "US$"})),
+    "accented currency": ("transactions", lambda: transactions({}, {"currency": "ÉUR"})),
     "refund that reverses nothing": (
         "transactions",
         lambda: transactions({}, {"kind": "refund", "amount": "-10.00"}),
@@ -285,6 +289,78 @@ def test_load_tables_is_all_or_nothing_across_tables(url: str) -> None:
     assert refused.value.table == "transactions"
     assert load.fingerprint(url=url) == before
     assert load.table_counts(url=url)["products"] == 3
+
+
+# --- merging by key ------------------------------------------------------------------------
+
+
+def test_merge_adds_new_keys_updates_changed_rows_and_keeps_the_rest(url: str) -> None:
+    load.load_table("transactions", transactions({}, {}, {}), url=url)  # T-1, T-2, T-3
+    # T-1 as stored, T-2 with one cent more, T-4 new; T-3 is not in the batch at all
+    batch = table_of([
+        {**ORDER, "transaction_id": "T-1"},
+        {**ORDER, "transaction_id": "T-2", "amount": "2100.01"},
+        {**ORDER, "transaction_id": "T-4"},
+    ])
+    merged = load.merge_table("transactions", batch, url=url)
+    assert merged == load.Merged(added=1, updated=1, unchanged=1)
+    stored = {r["transaction_id"]: r["amount"] for r in read_back(url, "transactions")}
+    assert stored == {"T-1": Decimal("2100.00"), "T-2": Decimal("2100.01"),
+                      "T-3": Decimal("2100.00"), "T-4": Decimal("2100.00")}
+
+
+def test_merging_the_same_rows_again_changes_nothing(url: str) -> None:
+    rows = transactions({}, {"paid_on": "2025-05-01"})
+    assert load.merge_table("transactions", rows, url=url) == load.Merged(2, 0, 0)
+    before = load.fingerprint(url=url, tables=["transactions"])
+    assert load.merge_table("transactions", rows, url=url) == load.Merged(0, 0, 2)
+    assert load.fingerprint(url=url, tables=["transactions"]) == before
+
+
+def test_a_null_becoming_a_value_is_an_update(url: str) -> None:
+    load.merge_table("transactions", transactions({}), url=url)  # paid_on empty
+    merged = load.merge_table("transactions", transactions({"paid_on": "2025-05-01"}), url=url)
+    assert merged == load.Merged(0, 1, 0)
+    assert read_back(url, "transactions")[0]["paid_on"] == date(2025, 5, 1)
+
+
+def test_merge_creates_a_missing_table_and_a_dry_run_does_not(warehouse_url: str) -> None:
+    rows = csv_rows(PRODUCTS)
+    assert load.merge_table("products", rows, url=warehouse_url, dry_run=True) == \
+        load.Merged(3, 0, 0)
+    assert "products" not in load.table_counts(url=warehouse_url)
+    assert load.merge_table("products", rows, url=warehouse_url) == load.Merged(3, 0, 0)
+    assert load.table_counts(url=warehouse_url) == {"products": 3}
+
+
+def test_a_dry_run_merge_counts_but_writes_nothing(url: str) -> None:
+    load.load_table("transactions", transactions({}), url=url)
+    before = load.fingerprint(url=url, tables=["transactions"])
+    batch = transactions({"amount": "1.00"}, {})
+    assert load.merge_table("transactions", batch, url=url, dry_run=True) == load.Merged(1, 1, 0)
+    assert load.fingerprint(url=url, tables=["transactions"]) == before
+
+
+def test_merge_tells_its_stages_in_order(url: str) -> None:
+    seen: list[str] = []
+    load.merge_table("transactions", transactions({}), url=url, on_stage=seen.append)
+    assert seen == ["comparing", "writing", "committing"]
+    seen.clear()
+    load.merge_table("transactions", transactions({}), url=url, on_stage=seen.append)
+    assert seen == ["comparing"]  # nothing changed: nothing written
+
+
+@pytest.mark.parametrize("case", ["duplicate primary key", "discount above one",
+                                  "accented currency", "refund that reverses nothing"])
+def test_a_merge_with_a_bad_row_changes_nothing(url: str, case: str) -> None:
+    load.load_table("transactions", transactions({}, {"transaction_id": "OLD-1"}), url=url)
+    before = load.fingerprint(url=url, tables=["transactions"])
+    _name, bad_batch = BAD_BATCHES[case]
+    with pytest.raises(LoadError) as refused:
+        load.merge_table("transactions", bad_batch(), url=url)
+    assert refused.value.table == "transactions"
+    assert "constraint" in refused.value.reason.lower()
+    assert load.fingerprint(url=url, tables=["transactions"]) == before
 
 
 # --- the loader refuses what it cannot load exactly -----------------------------------------

@@ -88,9 +88,11 @@ def render_warehouse_markdown(tables: Iterable[Table] = schema.TABLES) -> str:
         "",
         "# Warehouse tables",
         "",
-        "The tables Attain reads its source data from. Primary keys, required columns "
-        "(NOT NULL) and the allowed values and checks are enforced by the database, so a "
-        "row that breaks them is never loaded. References are checked by the importers. "
+        "The tables Attain reads its source data from. Required columns (NOT NULL) and "
+        "the allowed values and checks are enforced by the database, and so are primary "
+        "keys on PostgreSQL; on DuckDB the loader checks keys in the same transaction (a "
+        "key index would make bulk loads several times slower). So a row that breaks "
+        "them is never loaded. References are checked by the importers. "
         "People (`people.person_id`) live in the app database: warehouse rows name them by "
         "employee id.",
         "",

@@ -7,9 +7,16 @@ types, and writes them in one transaction per call through :func:`connection.wri
 each backend's bulk path: DuckDB scans the Arrow table natively, PostgreSQL receives it by
 ``COPY``, a record batch at a time.
 
-The database enforces the schema (keys, NOT NULL, CHECK), so a load is all or nothing: a
-single bad row rolls the whole call back and raises :class:`LoadError` naming the table and
-the database's reason, and every table is exactly as it was before.
+Every rule of the schema is checked inside the write transaction, so a load is all or
+nothing: a single bad row rolls the whole call back and raises :class:`LoadError` naming the
+table and the reason, and every table is exactly as it was before. The database enforces
+NOT NULL and CHECK, and primary keys on PostgreSQL; DuckDB tables have no key index (DuckDB
+builds it while inserting, which made a bulk load several times slower), so on DuckDB this
+module checks keys itself with a query before each insert.
+
+:func:`merge_table` upserts by primary key (imports use it): the comparison with the stored
+rows and the writing of what changed happen in one transaction under the write lock, in the
+warehouse, without reading the table into Python.
 
 :func:`fingerprint` and :func:`fingerprint_arrow` digest table contents canonically, so a
 run can record exactly which inputs it saw and a generator can be checked before loading.
@@ -25,8 +32,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import duckdb
@@ -43,11 +51,13 @@ from attain.warehouse.schema import Table
 
 __all__ = [
     "LoadError",
+    "Merged",
     "create_tables",
     "fingerprint",
     "fingerprint_arrow",
     "load_table",
     "load_tables",
+    "merge_table",
     "table_counts",
 ]
 
@@ -157,11 +167,60 @@ class _Session(Protocol):
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
 
+    def create(self, table: Table) -> None: ...
+
     def clear(self, table: Table) -> None: ...
 
-    def insert(self, table: Table, data: pa.Table) -> None: ...
+    def insert(self, table: Table, data: pa.Table, *, appending: bool) -> None: ...
+
+    def stage(self, table: Table, data: pa.Table) -> str: ...
+
+    def merge(self, table: Table, staged: str, *, updates: bool) -> None: ...
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]: ...
+
+
+def _key_text(table: Table, alias: str) -> str:
+    """SQL naming a row's key for a person: ``transaction_id: T-1`` (both backends)."""
+    parts = [f"'{key}: ' || CAST({alias}.{_quote(key)} AS VARCHAR)" for key in table.primary_key]
+    return " || ', ' || ".join(parts)
+
+
+def _keys_equal(table: Table, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{_quote(key)} = {right}.{_quote(key)}"
+                        for key in table.primary_key)
+
+
+def _differs(table: Table, left: str, right: str) -> str:
+    """SQL true when two rows with the same key differ in any other column (NULL = NULL)."""
+    others = [name for name in table.column_names if name not in table.primary_key]
+    return " OR ".join(f"{left}.{_quote(name)} IS DISTINCT FROM {right}.{_quote(name)}"
+                       for name in others) or "false"
+
+
+def _refuse_duplicate_keys(session: _Session, table: Table, relation: str,
+                           *, against: str | None = None) -> None:
+    """Raise :class:`LoadError` when ``relation`` has a key twice, or (with ``against``) a
+    key that table holds already: the primary-key rule, where no index enforces it.
+
+    The reason says "constraint", as the database's own refusal would."""
+    keys = ", ".join(_quote(key) for key in table.primary_key)
+    repeated = session.rows(
+        f"SELECT {_key_text(table, 'i')}, count(*) FROM (SELECT {keys} FROM {relation}) i "
+        f"GROUP BY {', '.join('i.' + _quote(key) for key in table.primary_key)} "
+        "HAVING count(*) > 1 LIMIT 1")
+    if repeated:
+        [(key, count)] = repeated
+        raise LoadError(f'duplicate key "{key}" violates the primary key constraint '
+                        f"({count} rows have it), nothing was loaded", table=table.name)
+    if against is not None:
+        present = session.rows(
+            f"SELECT {_key_text(table, 'i')} FROM {relation} i WHERE EXISTS (SELECT 1 FROM "
+            f"{against} e WHERE {_keys_equal(table, 'i', 'e')}) LIMIT 1")
+        if present:
+            raise LoadError(f'duplicate key "{present[0][0]}" violates the primary key '
+                            "constraint (the table has it already), nothing was loaded",
+                            table=table.name)
 
 
 _DUCKDB_ROW_GROUP = 122_880
@@ -184,10 +243,15 @@ def _parallel_batches(data: pa.Table) -> pa.Table:
 
 class _DuckDBSession:
     """A DuckDB cursor: its own transaction, so readers on the shared connection see none of
-    it before commit."""
+    it before commit.
+
+    Tables have no primary-key index here (see :func:`schema.create_table_sql`): each write
+    checks its keys with a query in the same transaction instead, before inserting.
+    """
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
         self.cursor = cursor
+        self.views: list[str] = []
 
     def execute(self, sql: str) -> None:
         self.cursor.execute(sql)
@@ -195,28 +259,50 @@ class _DuckDBSession:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.cursor.execute(sql).fetchall()
 
-    def clear(self, table: Table) -> None:
-        # Deleting rows and inserting the same keys in one transaction is slow in DuckDB
-        # (each key leaves and re-enters the primary-key index): making the table again is
-        # as transactional, and readers keep seeing the old table until commit.
-        self.cursor.execute(f"DROP TABLE {_quote(table.name)}")
-        self.cursor.execute(schema.create_table_sql(table))
+    def create(self, table: Table) -> None:
+        self.cursor.execute(schema.create_table_sql(table, primary_key=False))
 
-    def insert(self, table: Table, data: pa.Table) -> None:
+    def clear(self, table: Table) -> None:
+        # Making the table again is as transactional as deleting its rows, far cheaper, and
+        # readers keep seeing the old table until commit.
+        self.cursor.execute(f"DROP TABLE {_quote(table.name)}")
+        self.create(table)
+
+    def stage(self, table: Table, data: pa.Table) -> str:
         # DuckDB scans the registered Arrow table zero-copy, one thread per record batch.
         view = f"attain_load_{uuid.uuid4().hex}"
         self.cursor.register(view, _parallel_batches(data))
-        try:
-            columns = _column_list(table)
+        self.views.append(view)
+        return view
+
+    def insert(self, table: Table, data: pa.Table, *, appending: bool) -> None:
+        view = self.stage(table, data)
+        _refuse_duplicate_keys(self, table, view,
+                               against=_quote(table.name) if appending else None)
+        columns = _column_list(table)
+        self.cursor.execute(
+            f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}")
+
+    def merge(self, table: Table, staged: str, *, updates: bool) -> None:
+        # Rows whose key is new or whose values changed: the changed ones leave first, then
+        # every staged row whose key is not (or no longer) in the table goes in.
+        target = _quote(table.name)
+        if updates:
             self.cursor.execute(
-                f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}"
-            )
-        finally:
-            self.cursor.unregister(view)
+                f"DELETE FROM {target} e USING {staged} i WHERE {_keys_equal(table, 'i', 'e')} "
+                f"AND ({_differs(table, 'i', 'e')})")
+        columns = _column_list(table)
+        self.cursor.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staged} i WHERE NOT "
+            f"EXISTS (SELECT 1 FROM {target} e WHERE {_keys_equal(table, 'i', 'e')})")
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]:
         reader = self.cursor.execute(sql).to_arrow_reader(_BATCH_ROWS)
         yield from reader
+
+    def close(self) -> None:
+        for view in self.views:
+            self.cursor.unregister(view)
 
 
 class _CopyOutFile(io.RawIOBase):
@@ -257,20 +343,56 @@ class _PostgresSession:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.cursor.execute(sql.encode()).fetchall()
 
+    def create(self, table: Table) -> None:
+        self.execute(schema.create_table_sql(table))
+
     def clear(self, table: Table) -> None:
         # TRUNCATE is transactional and leaves no dead rows for the new keys to step over;
         # readers of the table wait for the commit instead of seeing the old rows.
         self.execute(f"TRUNCATE {_quote(table.name)}")
 
-    def insert(self, table: Table, data: pa.Table) -> None:
+    def _copy(self, target: str, table: Table, data: pa.Table) -> None:
         options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-        statement = f"COPY {_quote(table.name)} ({_column_list(table)}) FROM STDIN (FORMAT csv)"
+        statement = f"COPY {target} ({_column_list(table)}) FROM STDIN (FORMAT csv)"
         with self.cursor.copy(statement.encode()) as copy:
             # pyarrow writes NULL unquoted-empty and empty text as "", as COPY expects.
             for batch in data.to_batches(max_chunksize=_BATCH_ROWS):
                 text = io.BytesIO()
                 pa_csv.write_csv(batch, text, options)
                 copy.write(text.getbuffer())
+
+    def insert(self, table: Table, data: pa.Table, *, appending: bool) -> None:
+        # the table's primary key refuses a repeated key itself
+        self._copy(_quote(table.name), table, data)
+
+    def stage(self, table: Table, data: pa.Table) -> str:
+        # A temporary copy without constraints (the target's own are checked on merge),
+        # dropped at commit; the table itself is only locked against other writers.
+        staged = f"attain_load_{uuid.uuid4().hex}"
+        self.execute(f"CREATE TEMPORARY TABLE {staged} (LIKE {_quote(table.name)}) "
+                     "ON COMMIT DROP")
+        self._copy(staged, table, data)
+        self.execute(f"ANALYZE {staged}")
+        self.execute(f"LOCK TABLE {_quote(table.name)} IN SHARE ROW EXCLUSIVE MODE")
+        return staged
+
+    def merge(self, table: Table, staged: str, *, updates: bool) -> None:
+        # New keys go in and changed rows are updated in place: readers keep reading the
+        # committed rows throughout (no TRUNCATE, no table lock against them).
+        columns = _column_list(table)
+        keys = ", ".join(_quote(key) for key in table.primary_key)
+        others = [name for name in table.column_names if name not in table.primary_key]
+        action = "DO NOTHING"
+        if updates and others:
+            assignments = ", ".join(f"{_quote(name)} = EXCLUDED.{_quote(name)}"
+                                    for name in others)
+            action = (f"DO UPDATE SET {assignments} "
+                      f"WHERE {_differs(table, _quote(table.name), 'EXCLUDED')}")
+        self.execute(f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} "
+                     f"FROM {staged} ON CONFLICT ({keys}) {action}")
+
+    def close(self) -> None:
+        return None
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]:
         self.cursor.execute(b"SET LOCAL datestyle = 'ISO, YMD'")
@@ -304,11 +426,14 @@ def _duckdb_transaction(backend: BaseBackend) -> Iterator[_Session]:
     cursor = backend.con.cursor()
     try:
         cursor.begin()
+        session = _DuckDBSession(cursor)
         try:
-            yield _DuckDBSession(cursor)
+            yield session
         except BaseException:
             cursor.rollback()
             raise
+        finally:
+            session.close()
         cursor.commit()
     finally:
         cursor.close()
@@ -383,7 +508,7 @@ def create_tables(
                             table=table.name,
                         )
                     continue
-            session.execute(schema.create_table_sql(table))
+            session.create(table)
 
 
 def _write(
@@ -397,7 +522,7 @@ def _write(
     try:
         if replace:
             session.clear(table)
-        session.insert(table, data)
+        session.insert(table, data, appending=not replace)
     except _DATABASE_ERRORS as error:
         reason = str(error).strip()
         raise LoadError(f"the database refused the rows, nothing was loaded: {reason}",
@@ -441,6 +566,77 @@ def load_tables(
         for table in tables:
             _write(session, existing, table, conformed[table.name], replace=replace)
     return {table.name: conformed[table.name].num_rows for table in tables}
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`merge_table` did (or, in a dry run, would do), counted by key."""
+
+    added: int
+    """Rows whose key the table did not have."""
+    updated: int
+    """Rows whose key the table had, with some other value different."""
+    unchanged: int
+    """Rows exactly as the table has them already."""
+
+
+Stage = Callable[[str], None]
+"""Told when :func:`merge_table` starts ``comparing``, ``writing`` and ``committing``."""
+
+
+def _no_stage(_stage: str) -> None:
+    return None
+
+
+def merge_table(
+    name: str,
+    data: pa.Table,
+    *,
+    url: str | None = None,
+    dry_run: bool = False,
+    on_stage: Stage | None = None,
+) -> Merged:
+    """Upsert ``data`` into table ``name`` by its primary key, in one transaction.
+
+    Rows with a new key are added and rows that differ from the stored row with the same
+    key replace it; rows the table holds already, and every row not in ``data``, stay as
+    they are, so merging the same rows twice changes nothing. The comparison runs in the
+    warehouse inside the write transaction, under :func:`connection.writing`, so no other
+    writer can change the table between the counting and the writing. A table not created
+    yet is created in the same transaction. With ``dry_run`` the counts are computed and
+    nothing is written or created. Every constraint is checked as in :func:`load_table`;
+    if any row is refused nothing changes and :class:`LoadError` says why.
+    """
+    table = _table_for(name)
+    conformed = _conform(table, data)
+    stage = on_stage or _no_stage
+    target = _quote(table.name)
+    with connection.writing(url) as backend, _transaction(backend) as session:
+        try:
+            if table.name not in _existing_tables(session):
+                if dry_run:  # every row would be new; nothing may be created
+                    return Merged(conformed.num_rows, 0, 0)
+                session.create(table)
+            staged = session.stage(table, conformed)
+            _refuse_duplicate_keys(session, table, staged)
+            stage("comparing")
+            e_key = "e." + _quote(table.primary_key[0])
+            [(added, updated)] = session.rows(
+                f"SELECT count(*) FILTER (WHERE {e_key} IS NULL), "
+                f"count(*) FILTER (WHERE {e_key} IS NOT NULL AND ({_differs(table, 'i', 'e')}))"
+                f" FROM {staged} i LEFT JOIN {target} e ON {_keys_equal(table, 'i', 'e')}")
+            merged = Merged(int(added), int(updated),
+                            conformed.num_rows - int(added) - int(updated))
+            if dry_run or not (merged.added or merged.updated):
+                return merged
+            stage("writing")
+            session.merge(table, staged, updates=merged.updated > 0)
+        except _DATABASE_ERRORS as error:
+            reason = str(error).strip()
+            raise LoadError(f"the database refused the rows, nothing was loaded: {reason}",
+                            table=table.name) from error
+        stage("committing")
+    return merged
 
 
 # --- reading back --------------------------------------------------------------------------

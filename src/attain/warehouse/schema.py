@@ -2,9 +2,12 @@
 
 This is the contract between the loaders (demo generator, imports), the metric catalog and
 the engine. ``docs/warehouse.md`` is generated from it. DDL is emitted per backend by
-:func:`create_table_sql`; primary keys, NOT NULL and CHECK constraints are enforced by the
-database itself so a bad row can never land, whatever wrote it. Foreign keys are
-documented here and checked by the importers (DuckDB's foreign keys block bulk rewrites).
+:func:`create_table_sql`; NOT NULL and CHECK constraints are enforced by the database
+itself so a bad row can never land, whatever wrote it, and so are primary keys on
+PostgreSQL (on DuckDB, where a key index makes bulk loads several times slower,
+:mod:`attain.warehouse.load`, the one writer of these tables, checks keys in the same
+transaction). Foreign keys are documented here and checked by the importers (DuckDB's
+foreign keys block bulk rewrites).
 
 People, teams and territories are *not* here: they live in the app database and enter
 queries as small in-memory tables. Warehouse rows name people by ``person_id``, the
@@ -85,7 +88,12 @@ class Table:
         return ibis.schema({column.name: column.ibis_type for column in self.columns})
 
 
-CURRENCY_CHECK = "length({col}) = 3 AND upper({col}) = {col}"
+CURRENCY_CHECK = "{col} SIMILAR TO '[ABCDEFGHIJKLMNOPQRSTUVWXYZ]{{3}}'"
+"""Three capital letters A to Z, nothing else (``123``, ``US$``, ``ÉUR`` and ``usd`` fail).
+
+``SIMILAR TO`` matches the whole value on DuckDB and PostgreSQL alike; the letters are
+spelled out because a range like ``[A-Z]`` may follow the collation on PostgreSQL, where
+``É`` can sort between ``A`` and ``Z``."""
 DEAL_TYPES = ("new", "expansion", "renewal")
 SEGMENTS = ("enterprise", "mid_market", "smb")
 CHANNELS = ("direct", "partner", "online")
@@ -420,12 +428,17 @@ def get(name: str) -> Table:
         raise KeyError(f"no warehouse table {name!r}; known: {known}") from None
 
 
-def create_table_sql(table: Table, *, name: str | None = None) -> str:
-    """``CREATE TABLE`` with keys and checks, valid on DuckDB and PostgreSQL alike."""
+def create_table_sql(table: Table, *, name: str | None = None, primary_key: bool = True) -> str:
+    """``CREATE TABLE`` with keys and checks, valid on DuckDB and PostgreSQL alike.
+
+    Without ``primary_key`` the key columns are still NOT NULL but no key index is built:
+    DuckDB builds that index while inserting (twice per load, slower than the insert
+    itself), so on DuckDB :mod:`attain.warehouse.load` checks keys itself instead.
+    """
     lines = []
     for column in table.columns:
         parts = [f'"{column.name}" {column.sql_type}']
-        if column.required:
+        if column.required or column.name in table.primary_key:
             parts.append("NOT NULL")
         line = " ".join(parts)
         if column.allowed:
@@ -434,7 +447,8 @@ def create_table_sql(table: Table, *, name: str | None = None) -> str:
         if column.check:
             line += f" CHECK ({column.check})"
         lines.append(line)
-    lines.append("PRIMARY KEY (" + ", ".join(f'"{key}"' for key in table.primary_key) + ")")
+    if primary_key:
+        lines.append("PRIMARY KEY (" + ", ".join(f'"{key}"' for key in table.primary_key) + ")")
     lines.extend(f"CHECK ({check})" for check in table.checks)
     body = ",\n  ".join(lines)
     return f'CREATE TABLE "{name or table.name}" (\n  {body}\n)'
