@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from attain.core.models import AuditEntry
-from attain.payouts import lifecycle
+from attain.payouts import finance, lifecycle
 from attain.payouts.errors import PayoutError
 from attain.payouts.models import Draw, Payout, RunState
 from attain.payouts.stage import PayoutPolicy
@@ -131,6 +131,36 @@ def test_a_late_deal_in_a_closed_period_arrives_as_a_prior_period_delta(warehous
     approve_and_pay("2026-Q2", people)
     lifecycle.calculate(period="2026-Q3", inputs=inputs_for())
     assert not Payout.objects.filter(pay_run=lifecycle.get_pay_run("2026-Q3")).exists()
+
+
+def test_a_manager_approved_period_is_frozen_but_not_yet_payroll(warehouse: str) -> None:
+    people = company()
+    load_warehouse(warehouse, transactions=PAID_Q1)
+    lifecycle.calculate(period="2026-Q1", inputs=inputs_for())
+    lifecycle.approve(period="2026-Q1", actor=people.manager, level="manager")
+    assert lifecycle.get_pay_run("2026-Q1").state == RunState.MANAGER_APPROVED
+    with pytest.raises(PayoutError, match="never recalculated"):
+        lifecycle.calculate(period="2026-Q1", inputs=inputs_for())
+    with pytest.raises(PayoutError, match="only approved payouts go to payroll"):
+        finance.payroll(viewer=people.finance, period="2026-Q1")
+    load_warehouse(warehouse, transactions=PAID_Q1 + """
+        T3, rep1, 2026-03-15, 2000, 2026-03-20
+        T4, rep1, 2026-04-10, 3000, 2026-04-12
+    """)
+    lifecycle.calculate(period="2026-Q2", inputs=inputs_for())
+    # Q1 is recalculated for Q2 as an approved period is: 1,000 + 2,000 × 10% = 1,200.00
+    # against the approved 1,000.00, so +200.00 beside Q2's own 3,000 × 10% = 300.00
+    assert items("2026-Q2", "rep1") == [("earned", D("300.00")), ("prior_period", D("200.00"))]
+    assert payable("2026-Q1", "rep1") == D("1000.00")
+
+
+def test_no_earlier_period_is_calculated_after_a_manager_approved_one(warehouse: str) -> None:
+    people = company()
+    load_warehouse(warehouse, transactions=PAID_Q1 + "T4, rep1, 2026-04-10, 3000, 2026-04-12")
+    lifecycle.calculate(period="2026-Q2", inputs=inputs_for())
+    lifecycle.approve(period="2026-Q2", actor=people.manager, level="manager")
+    with pytest.raises(PayoutError, match="FY2026-Q2 is already approved"):
+        lifecycle.calculate(period="2026-Q1", inputs=inputs_for())
 
 
 def test_an_adjustment_is_paid_in_its_period_or_the_next_open_one(warehouse: str) -> None:

@@ -23,7 +23,7 @@ from attain.core.periods import Period
 from attain.org.models import Person, TeamMembership
 from attain.payouts.errors import PayoutError
 from attain.payouts.lifecycle import get_pay_run, parse_period
-from attain.payouts.models import FROZEN_STATES, ItemKind, PayoutItem, PayRun
+from attain.payouts.models import FINANCE_APPROVED_STATES, ItemKind, PayoutItem, PayRun
 from attain.payouts.statements import OPERATOR, run_for
 from attain.warehouse import connection
 from attain.web import access
@@ -57,7 +57,7 @@ def payroll(*, viewer: Any, period: str | Period) -> list[PayrollRow]:
     """One row per payee and currency with a positive approved payout of ``period``."""
     _require_finance(viewer)
     pay_run = get_pay_run(period)
-    if pay_run.state not in FROZEN_STATES:
+    if pay_run.state not in FINANCE_APPROVED_STATES:
         raise PayoutError(f"{pay_run.period} is {pay_run.get_state_display().lower()}: only "
                           "approved payouts go to payroll")
     people = {p.employee_id: p for p in Person.objects.all()}

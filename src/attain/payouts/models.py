@@ -24,8 +24,13 @@ class RunState(models.TextChoices):
 
 OPEN_STATES = (RunState.DRAFT, RunState.CALCULATED)
 """States in which a pay run may still be recalculated."""
-FROZEN_STATES = (RunState.APPROVED, RunState.PAID, RunState.CLOSED)
-"""States whose payouts are final: later changes come as prior-period items."""
+FROZEN_STATES = (RunState.MANAGER_APPROVED, RunState.APPROVED, RunState.PAID, RunState.CLOSED)
+"""States whose payouts are final: later changes come as prior-period items. A pay run is
+frozen from its first complete approval on (the managers'): what they approved is what
+finance approves, so a later period recalculates it for prior-period deltas and an earlier
+period may not be calculated after it."""
+FINANCE_APPROVED_STATES = (RunState.APPROVED, RunState.PAID, RunState.CLOSED)
+"""States approved by finance: only these go to payroll."""
 
 
 class PayRun(models.Model):
