@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError
 
 from attain.core.models import AuditEntry
-from attain.ingest import kinds
+from attain.ingest import kinds, services
 from attain.org.models import Person, Team, TeamManager, TeamMembership
 from attain.targets.models import Quota
 from attain.territories import services as territory_services
@@ -42,6 +43,23 @@ def test_a_corrected_file_updates_only_what_changed(warehouse: str, tmp_path: Pa
     # a file with fewer rows never deletes: P3 stays
     assert run("products", tmp_path, PRODUCTS).updated == 1
     assert set(_prices(warehouse)) == {"P1", "P2", "P3"}
+
+
+def test_an_audit_log_failure_after_the_load_does_not_say_nothing_was_loaded(
+        warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The audit table cannot be broken for real inside the test's transaction (PostgreSQL
+    # would abort the whole transaction), so the audit write is made to fail as a full
+    # disk or a lost connection would make it fail: with a DatabaseError.
+    def audit_fails(**_kwargs: object) -> None:
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(services.audit, "record", audit_fails)
+    report = run("products", tmp_path, PRODUCTS)
+    assert report.ok and report.loaded and report.added == 2
+    assert "nothing was loaded" not in report.summary()
+    assert any("loaded, but the import could not be written to the audit log: disk full"
+               in note for note in report.notes)
+    assert set(_prices(warehouse)) == {"P1", "P2"}
 
 
 def test_a_dry_run_checks_and_counts_but_writes_nothing(warehouse: str, tmp_path: Path) -> None:
