@@ -213,8 +213,8 @@ def test_the_bottom_up_check_compares_saved_quotas_and_flags_the_gap(company: st
                      stdout=out)
     assert out.getvalue().splitlines() == [
         "  person:E1: 3100.00", "  person:E2: no approved quota",
-        "team:T1 bookings 2026-01: children carry 3100.00, 1900.00 less than the parent's "
-        "5000.00"]
+        "team:T1 bookings 2026-01 (USD): children carry 3100.00, 1900.00 less than the "
+        "parent's 5000.00"]
     # E2's 1,900 closes the gap.
     services.save_quotas([services.QuotaRow("bookings", "person:E2", "2026-01", "1900")],
                          approve=True)

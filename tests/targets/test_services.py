@@ -182,3 +182,70 @@ def test_a_regions_quota_reaches_every_rep_of_the_demo_once_and_sums_at_every_le
     walk(f"region:{region}", Decimal("1000000.00"))
     assert sorted(reached) == expected
     assert len(reached) == len(set(reached))
+
+
+# EUR → USD: 1.10 in force from 31 Dec 2025, 1.20 from 15 Jan 2026.
+RATES = """
+    rate_date,from_currency,rate
+    2025-12-31,EUR,1.10
+    2026-01-15,EUR,1.20
+"""
+
+
+def _rates(warehouse: str) -> None:
+    from attain.warehouse import load
+    from tests.metrics import builders
+
+    load.load_tables({"fx_rates": builders.rows("fx_rates", RATES)}, url=warehouse)
+
+
+def test_a_quota_in_euros_is_monitored_in_dollars_at_the_rate_of_its_first_day(
+        company: str) -> None:
+    # T1's January quota is 2,000.00 EUR. On 1 January the rate in force is 1.10 (the 15
+    # January rate comes later), so the target is 2,000.00 × 1.10 = 2,200.00 USD, for the
+    # whole month. T1's revenue is E1's 2,900.00 USD; on 31 January expected is the whole
+    # target: attainment 2,900 / 2,200 = 1.318181… → 1.318182, on track.
+    _rates(company)
+    services.save_quotas([services.QuotaRow("bookings", "team:T1", "2026-01", "2000.00",
+                                            "EUR")], approve=True)
+    [status] = [status for status in services.target_status(as_of=dt.date(2026, 1, 31))
+                if status.owner == "team:T1"]
+    assert status.assessment.spec.value == Decimal("2200.00")
+    assert status.assessment.actual == Decimal("2900.00")
+    assert status.assessment.expected == Decimal("2200.00")
+    assert status.assessment.attainment == Decimal("1.318182")
+    assert status.assessment.status == "on_track"
+
+
+def test_a_quota_in_a_currency_without_a_rate_is_refused_plainly(company: str) -> None:
+    # No AUD rate at all: comparing AUD 1,000 with USD revenue would be a guess.
+    services.save_quotas([services.QuotaRow("bookings", "team:T1", "2026-01", "1000.00",
+                                            "AUD")], approve=True)
+    with pytest.raises(ValueError, match="no exchange rate to USD in force for AUD on "
+                                         "2026-01-01"):
+        services.target_status(as_of=dt.date(2026, 1, 31))
+
+
+def test_the_bottom_up_check_converts_mixed_currencies_and_keeps_one_as_it_is(
+        team: Team, warehouse: str) -> None:
+    # EMEA carries 10,000.00 USD for Q1; its only team T1 carries 8,000.00 EUR. At 1.10
+    # (in force on 1 January) T1 is 8,800.00 USD: gap 10,000 - 8,800 = 1,200.00, flagged.
+    from tests.metrics import builders
+
+    builders.load(warehouse)
+    _rates(warehouse)
+    services.save_quotas([services.QuotaRow("bookings", "region:EMEA", "FY2026-Q1", "10000"),
+                          services.QuotaRow("bookings", "team:T1", "FY2026-Q1", "8000",
+                                            "EUR")], approve=True)
+    mixed = services.bottom_up_check(owner="region:EMEA", metric="bookings",
+                                     period="FY2026-Q1")
+    assert mixed.currency == "USD"
+    assert mixed.children == {"team:T1": Decimal("8800.00")}
+    assert (mixed.check.gap, mixed.check.flagged) == (Decimal("1200.00"), True)
+    # Quoted in EUR at both levels, the amounts are compared as they stand: 8,000 = 8,000.
+    services.save_quotas([services.QuotaRow("bookings", "region:EMEA", "FY2026-Q1", "8000",
+                                            "EUR")], approve=True)
+    same = services.bottom_up_check(owner="region:EMEA", metric="bookings",
+                                    period="FY2026-Q1")
+    assert same.currency == "EUR"
+    assert (same.check.gap, same.check.flagged) == (Decimal("0"), False)

@@ -241,3 +241,53 @@ def month_actuals(points: Sequence[tuple[dt.date, Decimal]]) -> dict[dt.date, De
         key = day.replace(day=1)
         months[key] = months.get(key, ZERO) + value
     return months
+
+
+# --- currency ---------------------------------------------------------------------------------
+
+
+def reporting_currency() -> str:
+    from attain.metrics import sources
+
+    return sources.REPORTING_CURRENCY
+
+
+def in_reporting_currency(amounts: Sequence[tuple[Decimal, str, dt.date]], *,
+                          warehouse: Any = None) -> list[Decimal]:
+    """Each (amount, currency, day) in the reporting currency (USD), converted as the
+    catalog converts revenue (:func:`attain.metrics.sources.to_reporting`: the latest
+    ``fx_rates`` rate on or before the day, rounded to the cent), so a target and its
+    actuals are in the same money. Amounts already in USD are returned as they are, without
+    reading the warehouse; an :class:`ActualsError` names a currency with no rate yet."""
+    usd = reporting_currency()
+    if all(currency == usd for _, currency, _ in amounts):
+        return [amount for amount, _, _ in amounts]
+    import ibis
+    import pyarrow as pa
+
+    from attain.metrics import sources
+    from attain.warehouse import connection
+
+    backend = warehouse if warehouse is not None and not isinstance(warehouse, str) \
+        else connection.connect(warehouse)
+    missing = sorted({f"{currency} on {day}" for _, currency, day in amounts
+                      if currency != usd})
+    if "fx_rates" not in backend.list_tables():
+        raise ActualsError(f"no exchange rates in the warehouse to convert "
+                           f"{', '.join(missing)} to {usd}")
+    days = [day for _, _, day in amounts]
+    table = ibis.memtable(pa.table({
+        "position": pa.array(range(len(amounts)), pa.int64()),
+        "amount": pa.array([amount for amount, _, _ in amounts], pa.decimal128(18, 2)),
+        "currency": pa.array([currency for _, currency, _ in amounts], pa.string()),
+        "day": pa.array(days, pa.date32())}))
+    context = sources.Context(backend, min(days), max(days))
+    converted = sources.to_reporting(context, table, {"amount": "in_reporting"}, "day")
+    rows = backend.to_pyarrow(converted.order_by("position")).to_pylist()
+    result = [row["in_reporting"] for row in rows]
+    unconverted = sorted({f"{currency} on {day}" for (_, currency, day), value
+                          in zip(amounts, result, strict=True) if value is None})
+    if unconverted:
+        raise ActualsError(f"no exchange rate to {usd} in force for "
+                           f"{', '.join(unconverted)}: import fx_rates first")
+    return [Decimal(value) for value in result]

@@ -466,25 +466,55 @@ class BottomUp:
     children: dict[str, Decimal]
     missing: tuple[str, ...]
     """Children with no approved quota (counted as 0)."""
+    currency: str = "USD"
+    """The money the amounts are in: the quotas' own when they share one, else the
+    reporting currency they were converted to."""
 
 
-def bottom_up_check(*, owner: str, metric: str, period: str,
-                    tolerance: Decimal = ZERO) -> BottomUp:
+def bottom_up_check(*, owner: str, metric: str, period: str, tolerance: Decimal = ZERO,
+                    warehouse: Any = None) -> BottomUp:
     """The approved quota of ``owner`` against the sum of its children's approved quotas
     (children from the org on the period's first day), the gap flagged beyond
-    ``tolerance``; a ValueError when the parent has no approved quota."""
+    ``tolerance``; a ValueError when the parent has no approved quota.
+
+    Quotas in one currency are compared as they are; mixed currencies are never added up
+    as they stand: each is converted to the reporting currency at the rate in force on the
+    period's first day (:func:`quotas_in_reporting_currency`), or a ValueError says which
+    rate is missing."""
     label = DEFAULT_CALENDAR.parse(period)
     parents = current_quotas(period=label.label, owner=owner, metric=metric)
     if not parents:
         raise ValueError(f"{owner} has no approved {metric} quota for {label.label}")
     children = children_of(owner, label.start)
-    amounts = {owner_of(quota): quota.amount
-               for quota in current_quotas(period=label.label, metric=metric)
-               if owner_of(quota) in children}
+    quotas = {owner_of(quota): quota
+              for quota in current_quotas(period=label.label, metric=metric)
+              if owner_of(quota) in children}
+    currencies = {quota.currency for quota in [parents[0], *quotas.values()]}
+    if len(currencies) == 1:
+        currency = parents[0].currency
+        parent_amount = parents[0].amount
+        amounts = {child: quota.amount for child, quota in quotas.items()}
+    else:
+        currency = actuals.reporting_currency()
+        converted = quotas_in_reporting_currency([parents[0], *quotas.values()],
+                                                 warehouse=warehouse)
+        parent_amount = converted[parents[0].id]
+        amounts = {child: converted[quota.id] for child, quota in quotas.items()}
     missing = tuple(child for child in children if child not in amounts)
     return BottomUp(owner, metric, label.label,
-                    allocation.gap_check(parents[0].amount, amounts, tolerance=tolerance),
-                    amounts, missing)
+                    allocation.gap_check(parent_amount, amounts, tolerance=tolerance),
+                    amounts, missing, currency)
+
+
+def quotas_in_reporting_currency(quotas: Sequence[Quota], *,
+                                 warehouse: Any = None) -> dict[int, Decimal]:
+    """Each quota's amount (by id) in the reporting currency, at the rate in force on its
+    period's first day: one rate for the whole period, so the target does not move with
+    the exchange rate from day to day (actuals are converted on each sale's day)."""
+    converted = actuals.in_reporting_currency(
+        [(quota.amount, quota.currency, quota.period_start) for quota in quotas],
+        warehouse=warehouse)
+    return {quota.id: amount for quota, amount in zip(quotas, converted, strict=True)}
 
 
 # --- check-ins ----------------------------------------------------------------------------
@@ -538,12 +568,19 @@ def actuals_owner(quota: Quota, day: dt.date) -> str:
     return owner_of(quota)
 
 
-def quota_spec(quota: Quota) -> monitoring.TargetSpec:
+def quota_spec(quota: Quota, *, target: Decimal | None = None) -> monitoring.TargetSpec:
     """What monitoring watches for a quota (direction from the metric catalog); its owner
-    is the one actuals are read for (:func:`actuals_owner`)."""
+    is the one actuals are read for (:func:`actuals_owner`). ``target`` is the amount in
+    the reporting currency, as actuals are (:func:`quotas_in_reporting_currency`); without
+    it the quota must already be in that currency."""
+    if target is None:
+        if quota.currency != actuals.reporting_currency():
+            raise ValueError(f"the {quota} quota is in {quota.currency}: convert it to "
+                             f"{actuals.reporting_currency()} before comparing with actuals")
+        target = quota.amount
     found = actuals.facts(quota.metric)
     period = DEFAULT_CALENDAR.parse(quota.period)
-    return monitoring.TargetSpec(quota.metric, period, quota.amount, direction=found.direction,
+    return monitoring.TargetSpec(quota.metric, period, target, direction=found.direction,
                                  accumulates=found.accumulates,
                                  owner=actuals_owner(quota, period.start))
 
@@ -650,11 +687,13 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
     the status history and alerts are written to StatusRecord."""
     specs: list[Watched] = []
     chosen = DEFAULT_CALENDAR.parse(period) if period else None
-    quotas = current_quotas(period=chosen.label if chosen else None, owner=owner)
+    quotas = [quota for quota in current_quotas(period=chosen.label if chosen else None,
+                                                owner=owner)
+              if chosen is not None or quota.period_start <= as_of <= quota.period_end]
+    # Actuals are in the reporting currency: so are the targets they are compared with.
+    targets = quotas_in_reporting_currency(quotas, warehouse=warehouse)
     for quota in quotas:
-        if chosen is None and not quota.period_start <= as_of <= quota.period_end:
-            continue
-        spec = quota_spec(quota)
+        spec = quota_spec(quota, target=targets[quota.id])
         specs.append(("quota", quota.id, f"quota {quota.metric} {quota.period}",
                       owner_of(quota), spec, {}))
     goals = Goal.objects.select_related("person", "team", "region")

@@ -168,8 +168,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {child}: {plain(amount)}")
         for child in result.missing:
             self.stdout.write(f"  {child}: no approved quota")
-        self.stdout.write(f"{result.owner} {result.metric} {result.period}: "
-                          f"{result.check.message}")
+        self.stdout.write(f"{result.owner} {result.metric} {result.period} "
+                          f"({result.currency}): {result.check.message}")
         if result.check.flagged:
             raise CommandError(f"gap of {plain(result.check.gap)} between {result.owner} and "
                                f"its children")
