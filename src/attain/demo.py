@@ -106,7 +106,7 @@ def build(options: DemoOptions, *, reset: bool = False,
 def calculate_history(as_of: dt.date, *, step: Callable[[str], None] | None = None
                       ) -> list[tuple[str, str, float]]:
     """Run the engine for every quarter of the demo's history, oldest first."""
-    from attain.core.periods import DEFAULT_CALENDAR
+    from attain.core.company import company_calendar
     from attain.engine import run as engine_run
     from attain.plans.models import PlanVersion, VersionStatus
     from attain.warehouse.demo import history_start
@@ -117,7 +117,7 @@ def calculate_history(as_of: dt.date, *, step: Callable[[str], None] | None = No
     if first_plan is None:
         return []
     since = max(history_start(as_of), first_plan)
-    quarters = DEFAULT_CALENDAR.periods_between(since, as_of, "quarter")
+    quarters = company_calendar().periods_between(since, as_of, "quarter")
     made = []
     for quarter in quarters:
         tell(f"calculating {quarter.label}")

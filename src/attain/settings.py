@@ -7,6 +7,9 @@ Everything a deployment changes comes from the environment:
 - ``ATTAIN_SECRET_KEY``: otherwise a key is generated on first run into ``var/secret_key``
   so no secret ever lives in the repository.
 - ``ATTAIN_DEBUG``, ``ATTAIN_ALLOWED_HOSTS``.
+- ``ATTAIN_FISCAL_YEAR_START``: the calendar month (1–12, default 1) the company's fiscal
+  year starts in; every default period (metric grains, quotas, runs, pages) follows it
+  through :func:`attain.core.company.company_calendar`. See docs/periods.md.
 """
 
 from __future__ import annotations
@@ -38,7 +41,20 @@ def _secret_key() -> str:
     return key
 
 
+def _fiscal_year_start() -> int:
+    """The month the fiscal year starts in, refused at start-up unless it is 1–12 (a typo
+    must not silently shift every quarter)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    configured = os.environ.get("ATTAIN_FISCAL_YEAR_START", "").strip() or "1"
+    if not configured.isdigit() or not 1 <= int(configured) <= 12:
+        raise ImproperlyConfigured(
+            f"ATTAIN_FISCAL_YEAR_START must be a month number 1-12, got {configured!r}")
+    return int(configured)
+
+
 SECRET_KEY = _secret_key()
+FISCAL_YEAR_START = _fiscal_year_start()
 DEBUG = os.environ.get("ATTAIN_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("ATTAIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 

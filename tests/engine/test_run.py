@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from attain.core.periods import DEFAULT_CALENDAR
 from attain.engine import run as engine_run
 from attain.engine.errors import EngineError
 from attain.engine.models import CalculationRun, RunStatus
@@ -90,3 +91,26 @@ def test_managers_are_paid_on_their_teams_bookings(warehouse: str) -> None:
     assert rollup, "the manager plan pays on roll-up credit"
     assert all(line["via_person"] for line in rollup)
     assert {line["plan_code"] for line in rollup} == {"manager-plan"}
+
+
+def test_the_inputs_of_one_person_are_the_companys_narrowed_to_them(warehouse: str) -> None:
+    load_small_demo(warehouse)
+    period = DEFAULT_CALENDAR.parse("2026-Q1")
+    everyone = engine_run.inputs_from_app(period)
+    managers = {line[1] for line in everyone.reporting_lines}
+    manager = sorted(managers & {a.person_id for a in everyone.assignments})[0]
+    rep = sorted({a.person_id for a in everyone.assignments} - managers)[0]
+    for person in (rep, manager):
+        mine = engine_run.inputs_from_app(period, person=person)
+        assert mine.assignments == [a for a in everyone.assignments if a.person_id == person]
+        assert sorted(mine.quotas, key=str) == sorted(
+            [q for q in everyone.quotas if q.person_id == person], key=str)
+        assert {p.document.plan for p in mine.plans} == {a.plan_code for a in mine.assignments}
+        assert mine.mbo_scores == [s for s in everyone.mbo_scores if s.person_id == person]
+        # only the lines of people under them: what a roll-up pays them on
+        assert mine.reporting_lines == [line for line in everyone.reporting_lines
+                                        if line[1] == person]
+    assert engine_run.inputs_from_app(period, person=rep).reporting_lines == []
+    assert engine_run.inputs_from_app(period, person=manager).reporting_lines
+    with pytest.raises(EngineError, match="nobody-here is on no published plan"):
+        engine_run.inputs_from_app(period, person="nobody-here")

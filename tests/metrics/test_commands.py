@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 
 from attain import metrics
 from tests.metrics import builders
@@ -67,3 +68,20 @@ def test_metric_errors_are_one_line(warehouse: str) -> None:
     with pytest.raises(CommandError, match="DIMENSION=VALUE"):
         _run("metric", "win_rate", "--filter", "segment", "--from", "2025-01-01",
              "--to", "2025-01-31")
+
+
+def test_the_company_fiscal_year_start_moves_the_quarters_of_the_cli(warehouse: str) -> None:
+    builders.load(warehouse, opportunities=DEALS)
+    asked = ("metric", "win_rate", "--grain", "quarter", "--from", "2025-01-01",
+             "--to", "2025-03-31", "--json")
+    # calendar years: January and February are both FY2025-Q1: 2 won of 3
+    assert [(r["period"], r["value"]) for r in json.loads(_run(*asked))] == [
+        ("FY2025-Q1", "0.666667")]
+    with override_settings(FISCAL_YEAR_START=2):
+        rows = json.loads(_run(*asked))
+    # a year starting in February: January is the last month of FY2025-Q4 (November 2024 to
+    # January 2025: O-1 won, O-2 lost -> 1 of 2); February opens FY2026-Q1 (February to
+    # April: O-3 won -> 1 of 1)
+    assert [(r["period"], r["period_start"], r["period_end"], r["value"]) for r in rows] == [
+        ("FY2025-Q4", "2024-11-01", "2025-01-31", "0.500000"),
+        ("FY2026-Q1", "2025-02-01", "2025-04-30", "1.000000")]

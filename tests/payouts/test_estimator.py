@@ -10,11 +10,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from attain.core.periods import DEFAULT_CALENDAR
+from attain.engine import run as engine_run
 from attain.payouts import estimator
 from attain.payouts.errors import PayoutError
 from attain.payouts.estimator import estimate
 from attain.payouts.statements import OPERATOR
 from attain.warehouse import connection
+from tests.demo_company import load_small_demo
 from tests.engine import builders
 from tests.payouts.kit import TIERED, company, inputs_for
 
@@ -178,3 +180,18 @@ def test_a_compiled_estimate_still_refuses_splits_not_adding_up(warehouse: str) 
             estimate(viewer=OPERATOR, employee_id="rep1", amount="1000",
                      booked_on=dt.date(2026, 3, 1), product_id="P1",
                      inputs=tiered_inputs())  # type: ignore[arg-type]
+
+
+def test_an_estimate_reads_only_the_payees_inputs_and_answers_as_with_everyones(
+        warehouse: str) -> None:
+    load_small_demo(warehouse)
+    period = DEFAULT_CALENDAR.parse("2026-Q1")
+    everyone = engine_run.inputs_from_app(period)
+    managers = {line[1] for line in everyone.reporting_lines}
+    rep = sorted({a.person_id for a in everyone.assignments} - managers)[0]
+    product = connection.connect(warehouse).table("products").product_id.min().execute()
+    asked = {"viewer": OPERATOR, "employee_id": rep, "amount": "40000",
+             "booked_on": dt.date(2026, 3, 15), "product_id": product}
+    narrowed = estimate(**asked)  # type: ignore[arg-type]
+    assert narrowed == estimate(**asked, inputs=everyone)  # type: ignore[arg-type]
+    assert narrowed.marginal_payout > 0

@@ -69,11 +69,15 @@ def code_version() -> str:
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
-def inputs_from_app(period: Period, *, plan: str | None = None,
+def inputs_from_app(period: Period, *, plan: str | None = None, person: str | None = None,
                     calendar: FiscalCalendar = DEFAULT_CALENDAR) -> EngineInputs:
-    """Read what a run of ``period`` needs from the app database."""
+    """Read what a run of ``period`` needs from the app database.
+
+    ``person``: only what that one employee's pay depends on (their plans, assignments,
+    quotas and MBO scores, the reporting lines of people under them, the territories they
+    hold), for the estimator, which must not read the whole company for one answer."""
     from attain.org import services as org_services
-    from attain.org.models import Person
+    from attain.org.models import Person, TeamManager
     from attain.plans.models import PlanAssignment, PlanVersion, VersionStatus
     from attain.targets.models import OwnerType, Quota, QuotaStatus
 
@@ -84,6 +88,8 @@ def inputs_from_app(period: Period, *, plan: str | None = None,
     versions = versions.exclude(valid_to__lt=start)
     if plan:
         versions = versions.filter(plan__code=plan)
+    if person is not None:
+        versions = versions.filter(plan__assignments__person__employee_id=person).distinct()
     plans: list[PlanVersionInput] = []
     problems: list[str] = []
     for version in versions:
@@ -96,15 +102,21 @@ def inputs_from_app(period: Period, *, plan: str | None = None,
     if problems:
         raise EngineError("published plan versions have errors:\n" + "\n".join(problems))
     if not plans:
-        raise EngineError(f"no published plan is in force in {period.label}"
+        raise EngineError((f"{person} is on " if person is not None else "")
+                          + f"no published plan in force in {period.label}"
                           + (f" named {plan!r}" if plan else ""))
-    currencies = dict(Person.objects.values_list("employee_id", "currency"))
+    people = Person.objects.all()
+    if person is not None:
+        people = people.filter(employee_id=person)
+    currencies = dict(people.values_list("employee_id", "currency"))
     by_plan: dict[str, list[PlanVersionInput]] = {}
     for item in plans:
         by_plan.setdefault(item.document.plan, []).append(item)
     assignments: list[Assignment] = []
-    for assignment in PlanAssignment.objects.filter(plan__code__in=list(by_plan)).select_related(
-            "plan", "person"):
+    assigned = PlanAssignment.objects.filter(plan__code__in=list(by_plan))
+    if person is not None:
+        assigned = assigned.filter(person__employee_id=person)
+    for assignment in assigned.select_related("plan", "person"):
         for item in by_plan[assignment.plan.code]:
             first = max(assignment.valid_from, item.valid_from, start)
             ends = [d for d in (assignment.valid_to, item.valid_to, end) if d is not None]
@@ -116,36 +128,49 @@ def inputs_from_app(period: Period, *, plan: str | None = None,
     # Quotas of the whole plan year (a yearly quota counts from the first quarter), the
     # latest approved version of each.
     latest: dict[tuple[str, str, str], tuple[int, QuotaRow]] = {}
-    for person_id, metric, label, q_start, q_end, amount, number in Quota.objects.filter(
-            owner_type=OwnerType.PERSON, status=QuotaStatus.APPROVED,
-            period_start__gte=year.start, period_end__lte=year.end,
-    ).values_list("person__employee_id", "metric", "period", "period_start", "period_end",
-                  "amount", "version"):
+    approved = Quota.objects.filter(
+        owner_type=OwnerType.PERSON, status=QuotaStatus.APPROVED,
+        period_start__gte=year.start, period_end__lte=year.end)
+    if person is not None:
+        approved = approved.filter(person__employee_id=person)
+    for person_id, metric, label, q_start, q_end, amount, number in approved.values_list(
+            "person__employee_id", "metric", "period", "period_start", "period_end", "amount",
+            "version"):
         key = (person_id, metric, label)
         if key not in latest or latest[key][0] < number:
             latest[key] = (number, QuotaRow(person_id, metric, q_start, q_end, amount))
     quotas = [row for _number, row in latest.values()]
+    # Only a team's manager has anyone reporting to them: for anyone else the hierarchy,
+    # the costliest read here, is not built at all.
     lines = [(line.person, line.manager, line.depth, line.valid_from, line.valid_to)
-             for line in org_services.reporting_lines()]
+             for line in (org_services.reporting_lines()
+                          if person is None
+                          or TeamManager.objects.filter(person__employee_id=person).exists()
+                          else [])
+             if person is None or line.manager == person]
     territories = None
     if any("territory" in component.credit or (component.spiff is not None
                                                 and "territory" in component.spiff.credit)
            for item in plans for component in item.document.components):
         from attain.territories import services as territory_services
 
-        territories = territory_services.account_holders(
+        territories = [row for row in territory_services.account_holders(
             warehouse=connection.connect(), start=start, end=end)
+            if person is None or row[1] == person]
     return EngineInputs(calendar=calendar, plans=plans, assignments=assignments,
-                        reporting_lines=lines, quotas=quotas, mbo_scores=_mbo_scores(start, end),
-                        territories=territories)
+                        reporting_lines=lines, quotas=quotas,
+                        mbo_scores=_mbo_scores(start, end, person), territories=territories)
 
 
-def _mbo_scores(start: dt.date, end: dt.date) -> list[MboScore]:
+def _mbo_scores(start: dt.date, end: dt.date, person: str | None = None) -> list[MboScore]:
     from attain.plans.models import MboScoreRecord
 
-    return [MboScore(person, f"{plan}:{version}:{component}", period, score)
-            for person, plan, version, component, period, score in
-            MboScoreRecord.objects.values_list("person__employee_id", "plan__code",
+    records = MboScoreRecord.objects.all()
+    if person is not None:
+        records = records.filter(person__employee_id=person)
+    return [MboScore(someone, f"{plan}:{version}:{component}", period, score)
+            for someone, plan, version, component, period, score in
+            records.values_list("person__employee_id", "plan__code",
                                                "plan_version", "component_id", "period",
                                                "score")]
 

@@ -22,7 +22,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from attain.core.periods import DEFAULT_CALENDAR, Period, PeriodError
+from attain.core.company import company_calendar
+from attain.core.periods import Period, PeriodError
 from attain.engine.calculate import (
     Assignment,
     Calculation,
@@ -212,7 +213,7 @@ def quotas(folder: Path, metric_default: str) -> list[QuotaRow]:
     result = []
     for number, row in enumerate(rows, start=2):
         try:
-            period = DEFAULT_CALENDAR.parse(row["period"])
+            period = company_calendar().parse(row["period"])
         except PeriodError as error:
             raise EngineError(f"quotas.csv, row {number}, column period: {error}") from None
         result.append(QuotaRow(row["person_id"], row.get("metric") or metric_default,
@@ -247,22 +248,22 @@ def calculate_folder(plan_text: str, folder: Path, period: str | None, *,
     backend = connection.connect(url)
     if period is None:
         latest = backend.table("transactions").booked_on.max().execute()
-        the_period = DEFAULT_CALENDAR.period_containing(latest, "quarter")
+        the_period = company_calendar().period_containing(latest, "quarter")
     else:
-        the_period = DEFAULT_CALENDAR.parse(period)
+        the_period = company_calendar().parse(period)
     roles = set(document.payees.roles)
     named = set(document.payees.people)
     payees = [p for p in people if p.role in roles or p.person_id in named]
     if not payees:
         raise EngineError(f"nobody in people.csv is a payee of {document.plan}: it pays roles "
                           f"{sorted(roles)} and people {sorted(named)}")
-    year = plan_year(DEFAULT_CALENDAR, the_period)
+    year = plan_year(company_calendar(), the_period)
     version = PlanVersionInput(document, document.effective_from, document.effective_to)
     assignments = [Assignment(p.person_id, document.plan, document.version,
                               max(document.effective_from, year.start),
                               document.effective_to, p.currency) for p in payees]
     metric = next((c.quota for c in document.components if c.quota), "bookings")
-    inputs = EngineInputs(calendar=DEFAULT_CALENDAR, plans=[version], assignments=assignments,
+    inputs = EngineInputs(calendar=company_calendar(), plans=[version], assignments=assignments,
                           reporting_lines=reporting_lines(people),
                           quotas=quotas(folder, metric), mbo_scores=[],
                           territories=territories(folder))

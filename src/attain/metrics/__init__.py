@@ -17,7 +17,8 @@ it)::
         filters={"segment": "enterprise"}, # dimension -> value or list of values
         compare=None,                      # or "prior", "yoy", "benchmark", "target"
         warehouse=None,                    # backend, URL, or the configured warehouse
-        calendar=None,                     # FiscalCalendar (default: calendar years)
+        calendar=None,                     # FiscalCalendar (default: the company's,
+                                           # ATTAIN_FISCAL_YEAR_START)
     )
     table.to_pandas()                      # an Ibis table: nothing runs until here
 

@@ -39,10 +39,10 @@ How every metric is computed:
   places). A zero denominator gives an **empty value with a reason**, never an error.
 - Money is converted to USD on each row at the rate in force on the row's date (the latest
   `fx_rates` row on or before it) and rounded to the cent there, so totals are sums of cents.
-- Periods are whole periods of the fiscal calendar: asking from 15 January by month shows
-  all of January. Balances (MRR, ARR) are read at the period's last month (or the latest
-  month of a period still running), never summed over months; an *opening* balance is the
-  month before the period.
+- Periods are whole periods of the company's fiscal calendar (`ATTAIN_FISCAL_YEAR_START`,
+  see periods.md): asking from 15 January by month shows all of January. Balances (MRR,
+  ARR) are read at the period's last month (or the latest month of a period still
+  running), never summed over months; an *opening* balance is the month before the period.
 - Churn and retention follow the **cohort** a period opens with: the accounts paying
   (mrr > 0) in the month before it. Customers won within the period are not in the cohort
   (a customer won in January and lost in March is not a loss of the first quarter's

@@ -22,7 +22,8 @@ import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar
+from attain.core.company import company_calendar
+from attain.core.periods import FiscalCalendar
 from attain.metrics import dimensions, sources
 from attain.metrics import periods as periods_module
 from attain.metrics.model import GRAINS, Grain, MetricError, Part
@@ -254,7 +255,7 @@ def query(metric: Metric, *, by: Sequence[str], grain: Grain, start: dt.date, en
                           f"{', '.join(metric.grains)}")
     if not isinstance(start, dt.date) or not isinstance(end, dt.date):
         raise MetricError("start and end must be dates")
-    calendar = calendar or DEFAULT_CALENDAR
+    calendar = calendar or company_calendar()
     current = periods_module.spans(grain, start, end, calendar)
     backend = backend_for(warehouse)
     if compare is None:

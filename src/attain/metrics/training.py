@@ -23,7 +23,7 @@ import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from attain.core.periods import DEFAULT_CALENDAR
+from attain.core.company import company_calendar
 from attain.metrics import dimensions
 from attain.metrics.model import Metric, MetricError
 from attain.metrics.periods import Span
@@ -46,7 +46,7 @@ def training_effect(metric: Metric, *, course_id: str, before: tuple[dt.date, dt
     backend = backend_for(warehouse)
     spans = [Span("before", *before), Span("after", *after)]
     per_person = compute(metric, by=["person"], current=spans, grain="month", filters={},
-                         as_of=after[1], calendar=DEFAULT_CALENDAR, backend=backend,
+                         as_of=after[1], calendar=company_calendar(), backend=backend,
                          all_periods=False)
     training = backend.table("training")
     course = training.filter(training.course_id == course_id)

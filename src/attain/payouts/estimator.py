@@ -330,7 +330,7 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
         raise PayoutError(f"share: {share} is not between 0 (excluded) and 1")
     period = DEFAULT_CALENDAR.period_containing(booked_on, "quarter")
     try:
-        everyone = inputs or engine_run.inputs_from_app(period)
+        everyone = inputs or engine_run.inputs_from_app(period, person=employee_id)
     except EngineError as error:
         raise PayoutError(str(error)) from error
     mine = _one_payee(everyone, employee_id)
@@ -341,11 +341,12 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
     products = backend.table("products")
     if not products.filter(products.product_id == product_id).count().execute():
         raise PayoutError(f"product: no product {product_id!r} in the warehouse")
-    # A payee paid on others' deals (a manager's roll-up, a territory) needs every
-    # transaction and two calculations; anyone else gets one calculation of two payees:
-    # themselves as they are, and a twin with the same deals plus the hypothetical one.
+    # A payee paid on others' deals (a manager's roll-up, anyone on a plan crediting
+    # territories) needs every transaction and two calculations; anyone else gets one
+    # calculation of two payees: themselves as they are, and a twin with the same deals
+    # plus the hypothetical one.
     alone = not (any(line[1] == employee_id for line in mine.reporting_lines)
-                 or mine.territories)
+                 or mine.territories is not None)
     twin = f"{employee_id}{TWIN_SUFFIX}"
     holder = twin if alone else employee_id
     deal = {

@@ -48,9 +48,9 @@ def check_goal(text: str, *, today: dt.date | None = None,
 def allocate(*, parent: str, amount: Decimal, period: str, method: Method = "equal",
              values: dict[str, Decimal] | None = None) -> Allocation:
     """A parent's quota split over its children in the org (nothing saved)."""
-    from attain.core.periods import DEFAULT_CALENDAR
+    from attain.core.company import company_calendar
     from attain.targets import services
 
     return services.allocate_quota(parent=parent, amount=amount,
-                                   period=DEFAULT_CALENDAR.parse(period), method=method,
+                                   period=company_calendar().parse(period), method=method,
                                    values=values)

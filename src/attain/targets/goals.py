@@ -34,8 +34,9 @@ import yaml
 import yaml.reader
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from attain.core.company import company_calendar
 from attain.core.money import HUNDRED
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period, PeriodError
+from attain.core.periods import FiscalCalendar, Period, PeriodError
 from attain.plans.language import line_and_column
 
 _PERCENT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(%|pp)\s*$")
@@ -106,7 +107,7 @@ def _level(value: Any) -> Decimal:
 
 def _period(value: Any) -> str:
     try:
-        DEFAULT_CALENDAR.parse(str(value))
+        company_calendar().parse(str(value))
     except PeriodError as error:
         raise ValueError(str(error)) from None
     return str(value)
@@ -162,16 +163,19 @@ class GoalDocument(BaseModel):
             raise ValueError("with from:, the target is the level to reach (from 15% to 25%)")
         return self
 
-    def time_frame(self, calendar: FiscalCalendar = DEFAULT_CALENDAR) -> Period | None:
-        """The goal's period; None when it has no deadline (not Time-bound)."""
+    def time_frame(self, calendar: FiscalCalendar | None = None) -> Period | None:
+        """The goal's period (on the company's fiscal calendar unless another is given);
+        None when it has no deadline (not Time-bound)."""
+        calendar = calendar or company_calendar()
         if self.period:
             return calendar.parse(self.period)
         if self.deadline is None:
             return None
         return calendar.custom(self.start or self.deadline, self.deadline)
 
-    def baseline_period(self, calendar: FiscalCalendar = DEFAULT_CALENDAR) -> Period | None:
+    def baseline_period(self, calendar: FiscalCalendar | None = None) -> Period | None:
         """The period the goal is measured against (for relative targets and Achievable)."""
+        calendar = calendar or company_calendar()
         frame = self.time_frame(calendar)
         if self.baseline not in ("prior", "last_year"):
             return calendar.parse(self.baseline)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Literal
 
+from attain.core.company import company_calendar
 from attain.core.money import ZERO, round_money, round_rate
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period
+from attain.core.periods import FiscalCalendar, Period
 from attain.targets.allocation import SeasonalityProfile
 from attain.targets.goals import CADENCE_DAYS, GoalDocument
 from attain.targets.monitoring import Direction, TargetSpec
@@ -103,8 +104,10 @@ class SmartReport:
 
 
 def check(goal: GoalDocument, evidence: Evidence,
-          calendar: FiscalCalendar = DEFAULT_CALENDAR) -> SmartReport:
-    """The five verdicts on ``goal`` given ``evidence``."""
+          calendar: FiscalCalendar | None = None) -> SmartReport:
+    """The five verdicts on ``goal`` given ``evidence`` (periods on the company's fiscal
+    calendar unless another is given)."""
+    calendar = calendar or company_calendar()
     baseline = goal.from_ if goal.from_ is not None else evidence.baseline_value
     target = goal.target.resolve(baseline)
     achievable, needed, p90 = _achievable(goal, evidence, baseline, target)
@@ -262,9 +265,10 @@ def _time_bound(goal: GoalDocument, evidence: Evidence, calendar: FiscalCalendar
 
 
 def target_specs(goal: GoalDocument, report: SmartReport, evidence: Evidence,
-                 calendar: FiscalCalendar = DEFAULT_CALENDAR) -> list[TargetSpec]:
+                 calendar: FiscalCalendar | None = None) -> list[TargetSpec]:
     """What monitoring watches: one spec for the time frame, or one per month/quarter for a
     repeating target (300 leads per month). Empty when the target cannot be resolved."""
+    calendar = calendar or company_calendar()
     frame = goal.time_frame(calendar)
     if frame is None or report.target is None or isinstance(goal.metric, list):
         return []

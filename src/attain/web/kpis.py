@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from django.core.cache import cache
 
 from attain import metrics
-from attain.core.periods import DEFAULT_CALENDAR
+from attain.core.company import company_calendar
 from attain.metrics import Metric, MetricError
 from attain.web import access
 
@@ -135,7 +135,7 @@ def dashboard(today: dt.date) -> list[Tile]:
     cached = cache.get(key)
     if cached is not None:
         return list(cached)
-    current = DEFAULT_CALENDAR.period_containing(today, "quarter")
+    current = company_calendar().period_containing(today, "quarter")
     if today < current.end:
         current = current.prior()
     first = current

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from attain import metrics
-from attain.core.periods import DEFAULT_CALENDAR
+from attain.core.company import company_calendar
 from attain.targets import services as target_services
 from attain.targets.goals import GoalErrors
 from attain.targets.models import StatusRecord
@@ -35,7 +35,7 @@ def goals(request: HttpRequest) -> HttpResponse:
 
 def _defaults(user: Any) -> dict[str, str]:
     person = access.person_of(user)
-    quarter = DEFAULT_CALENDAR.period_containing(dt.date.today(), "quarter")
+    quarter = company_calendar().period_containing(dt.date.today(), "quarter")
     return {"owner": f"person:{person.employee_id}" if person else "company",
             "period": quarter.label, "metric": "revenue", "check_ins": "monthly"}
 

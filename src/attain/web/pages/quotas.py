@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from attain.core.periods import DEFAULT_CALENDAR, PeriodError
+from attain.core.company import company_calendar
+from attain.core.periods import PeriodError
 from attain.org.models import AccessRole
 from attain.targets import services as target_services
 from attain.targets.allocation import AllocationError
@@ -26,7 +27,7 @@ METHODS = {"equal": "equally (by working time and ramp)",
 
 @roles(AccessRole.ADMIN, AccessRole.FINANCE)
 def quotas(request: HttpRequest) -> HttpResponse:
-    period = request.GET.get("period") or DEFAULT_CALENDAR.period_containing(
+    period = request.GET.get("period") or company_calendar().period_containing(
         dt.date.today(), "quarter").label
     current = target_services.current_quotas(period=period)
     drafts = (Quota.objects.filter(status=QuotaStatus.DRAFT, period=period)
@@ -58,7 +59,7 @@ def allocate(request: HttpRequest) -> HttpResponse:
     if not data.get("parent"):
         return render(request, "web/allocate.html", context)
     try:
-        period = DEFAULT_CALENDAR.parse(data.get("period", ""))
+        period = company_calendar().parse(data.get("period", ""))
         amount = Decimal(data.get("amount", "").replace(",", ""))
         metric = data.get("metric") or "revenue"
         method = data.get("method") or "equal"

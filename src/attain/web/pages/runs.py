@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from attain.core import jobs
+from attain.core.company import company_calendar
 from attain.core.models import Job
-from attain.core.periods import DEFAULT_CALENDAR, PeriodError
+from attain.core.periods import PeriodError
 from attain.engine.models import CalculationRun
 from attain.org.models import AccessRole
 from attain.plans.models import Plan
@@ -20,7 +21,7 @@ from attain.web.decorators import is_htmx, roles
 
 def _quarters(today: dt.date) -> list[str]:
     """This fiscal year's and last year's quarters, newest first."""
-    current = DEFAULT_CALENDAR.period_containing(today, "quarter")
+    current = company_calendar().period_containing(today, "quarter")
     labels = [current.label]
     for _ in range(7):
         current = current.prior()
@@ -43,7 +44,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     period = request.POST.get("period", "")
     try:
-        DEFAULT_CALENDAR.parse(period)
+        company_calendar().parse(period)
     except PeriodError as error:
         return render(request, "web/runs.html", {"error": str(error), "runs": []}, status=422)
     job = jobs.start("calculate", {"period": period, "plan": request.POST.get("plan", "")},

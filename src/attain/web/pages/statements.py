@@ -14,7 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from attain.core.periods import DEFAULT_CALENDAR, PeriodError
+from attain.core.company import company_calendar
+from attain.core.periods import PeriodError
 from attain.engine.models import CalculationRun, RunStatus
 from attain.org.models import AccessRole, Person
 from attain.payouts import disputes as dispute_services
@@ -41,7 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
     rows: list[dict[str, Any]] = []
     if period:
         try:
-            the_period = DEFAULT_CALENDAR.parse(period)
+            the_period = company_calendar().parse(period)
         except PeriodError as error:
             raise Http404(str(error)) from error
         run = (CalculationRun.objects.filter(status=RunStatus.SUCCEEDED, period=the_period.label)

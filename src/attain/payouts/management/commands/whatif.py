@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from attain.core.periods import DEFAULT_CALENDAR, PeriodError
+from attain.core.company import company_calendar
+from attain.core.periods import PeriodError
 from attain.engine.calculate import QuotaRow
 from attain.payouts.errors import PayoutError
 from attain.payouts.statements import OPERATOR
@@ -40,7 +41,7 @@ def read_quotas(path: Path) -> list[QuotaRow]:
     quotas = []
     for number, row in enumerate(rows, 2):
         try:
-            period = DEFAULT_CALENDAR.parse(row["period"])
+            period = company_calendar().parse(row["period"])
         except PeriodError as error:
             raise CommandError(f"{path}, row {number}, column period: {error}") from error
         try:
