@@ -27,7 +27,8 @@ import ibis
 from ibis.backends import BaseBackend
 
 from attain import __version__
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period
+from attain.core.company import company_calendar
+from attain.core.periods import FiscalCalendar, Period
 from attain.engine.calculate import (
     Assignment,
     Calculation,
@@ -70,12 +71,14 @@ def code_version() -> str:
 
 
 def inputs_from_app(period: Period, *, plan: str | None = None, person: str | None = None,
-                    calendar: FiscalCalendar = DEFAULT_CALENDAR) -> EngineInputs:
-    """Read what a run of ``period`` needs from the app database.
+                    calendar: FiscalCalendar | None = None) -> EngineInputs:
+    """Read what a run of ``period`` needs from the app database (on the company's fiscal
+    calendar unless another is given).
 
     ``person``: only what that one employee's pay depends on (their plans, assignments,
     quotas and MBO scores, the reporting lines of people under them, the territories they
     hold), for the estimator, which must not read the whole company for one answer."""
+    calendar = calendar or company_calendar()
     from attain.org import services as org_services
     from attain.org.models import Person, TeamManager
     from attain.plans.models import PlanAssignment, PlanVersion, VersionStatus
@@ -259,12 +262,14 @@ def run(
     period: str | Period,
     plan: str | None = None,
     url: str | None = None,
-    calendar: FiscalCalendar = DEFAULT_CALENDAR,
+    calendar: FiscalCalendar | None = None,
     actor: Any = None,
     progress: Callable[[str], None] | None = None,
     inputs: EngineInputs | None = None,
 ) -> RunResult:
-    """Calculate ``period`` and store the results under a new run id."""
+    """Calculate ``period`` (on the company's fiscal calendar unless another is given) and
+    store the results under a new run id."""
+    calendar = calendar or company_calendar()
     from django.utils import timezone
 
     from attain.engine.models import CalculationRun, RunStatus

@@ -28,8 +28,9 @@ import pyarrow as pa
 from django.core.exceptions import PermissionDenied
 from ibis.backends import BaseBackend
 
+from attain.core.company import company_calendar
 from attain.core.money import ONE, ZERO, D, round_money, round_rate, sum_money
-from attain.core.periods import DEFAULT_CALENDAR, Period
+from attain.core.periods import Period
 from attain.engine import run as engine_run
 from attain.engine import small
 from attain.engine.calculate import EngineInputs, calculate, payee_small_tables
@@ -328,7 +329,7 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
         raise PayoutError(f"amount: {amount} is not a positive whole number of cents")
     if not ZERO < deal_share <= ONE:
         raise PayoutError(f"share: {share} is not between 0 (excluded) and 1")
-    period = DEFAULT_CALENDAR.period_containing(booked_on, "quarter")
+    period = company_calendar().period_containing(booked_on, "quarter")
     try:
         everyone = inputs or engine_run.inputs_from_app(period, person=employee_id)
     except EngineError as error:
