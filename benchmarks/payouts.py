@@ -13,7 +13,9 @@ FY2026-Q2 once (timed apart: that is the engine's benchmark). Then:
   query ordered by payee, the floor of any statement built from them. The statements'
   totals must equal the SQL's total per payee to the cent, or the benchmark fails.
 - **estimator**: ``estimate`` for a 25,000 deal for reps spread over the company, each
-  answered by the engine's one-payee path with and without the deal. Baseline: one
+  answered by the engine's one-payee path with and without the deal. The first call of the
+  plan in the process (which builds and compiles the calculation) is timed apart from the
+  others (which run the compiled SQL). Baseline: one
   hand-written DuckDB query of the same rep's quarter-to-date credited bookings (owner and
   split credit), the least any estimate must read. Median and worst latency are printed.
 
@@ -145,8 +147,13 @@ def estimator_benchmark(folder: Path, url: str, count: int) -> dict[str, Any]:
     product = backend.table("products").order_by("product_id").limit(1).execute()[
         "product_id"][0]
     day = dt.date(2026, 5, 20)
-    estimate(viewer=OPERATOR, employee_id=chosen[0], amount="25000", booked_on=day,
-             product_id=product, url=url, inputs=inputs)  # warm: imports, first compile
+    # The first call of a plan and period in a process builds and compiles the one-payee
+    # calculation; every later one (any rep on the plan, any deal) runs the compiled SQL.
+    first = next((rep for rep in reps if rep not in chosen), chosen[0])
+    started = time.perf_counter()
+    estimate(viewer=OPERATOR, employee_id=first, amount="25000", booked_on=day,
+             product_id=product, url=url, inputs=inputs)
+    cold = time.perf_counter() - started
     latencies = []
     marginal = []
     for rep in chosen:
@@ -169,7 +176,8 @@ def estimator_benchmark(folder: Path, url: str, count: int) -> dict[str, Any]:
             [rep, rep]).fetchall()
         baseline.append(time.perf_counter() - started)
     database.close()
-    return {"estimates": len(latencies), "median_s": statistics.median(latencies),
+    return {"estimates": len(latencies), "cold_s": cold,
+            "median_s": statistics.median(latencies),
             "worst_s": max(latencies), "baseline_median_s": statistics.median(baseline),
             "marginal_min": str(min(marginal)), "marginal_max": str(max(marginal))}
 
@@ -194,6 +202,8 @@ def run_in(folder: Path, args: argparse.Namespace) -> None:
          "÷ baseline": f"{guessed['median_s'] / guessed['baseline_median_s']:.0f}×"},
         {"measure": "estimator, worst", "seconds": f"{guessed['worst_s']:.2f}",
          "baseline s": "", "÷ baseline": ""},
+        {"measure": "estimator, first call of the plan (builds and compiles)",
+         "seconds": f"{guessed['cold_s']:.2f}", "baseline s": "", "÷ baseline": ""},
     ])
     print(f"statements: {made['payees'] / made['statements_s']:,.0f} payees/s, "
           f"{made['lines'] / made['statements_s']:,.0f} lines/s, {made['csv_mib']:.0f} MiB of "
