@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from attain.core.money import HUNDRED, ZERO, round_money, sum_money
-from attain.core.periods import Period
+from attain.core.periods import FiscalCalendar, Period
 from attain.engine import run as engine_run
 from attain.org.models import Person
 from attain.payouts.errors import PayoutError
@@ -314,15 +314,25 @@ def iter_statements(*, viewer: Any, period: str | Period,
         yield build(employee_id, [])
 
 
+def pace_of(*, attainment: Decimal | None, period_start: dt.date, period_end: dt.date,
+            day: dt.date, calendar: FiscalCalendar) -> Decimal | None:
+    """Attainment over the share of the component's period gone by at the end of ``day``
+    (1 = on pace; 1.2 = heading for 120% if the rest of the period goes the same way).
+    None without a quota or before the period starts. The statement and the home page
+    both read pace from here, so the two never disagree."""
+    if attainment is None:
+        return None
+    elapsed = calendar.custom(period_start, period_end).elapsed_fraction(day)
+    if elapsed <= 0:
+        return None
+    return (attainment / elapsed).quantize(Decimal("0.0001"))
+
+
 def _headline(row: dict[str, Any], day: dt.date, period: Period) -> ComponentHeadline:
-    quota = row["quota"]
-    attainment = row["attainment"]
-    pace = None
-    if attainment is not None:
-        component_period = period.calendar.custom(row["period_start"], row["period_end"])
-        elapsed = component_period.elapsed_fraction(day)
-        if elapsed > 0:
-            pace = (attainment / elapsed).quantize(Decimal("0.0001"))
     return ComponentHeadline(component=row["component_id"], period=row["period_label"],
-                             credited=row["credited_value"], quota=quota,
-                             attainment=attainment, pace=pace)
+                             credited=row["credited_value"], quota=row["quota"],
+                             attainment=row["attainment"],
+                             pace=pace_of(attainment=row["attainment"],
+                                          period_start=row["period_start"],
+                                          period_end=row["period_end"], day=day,
+                                          calendar=period.calendar))
