@@ -23,6 +23,12 @@ class ComponentSummary:
     attainment: Decimal | None
     earned: Decimal
     currency: str
+    plan_code: str = ""
+    plan_version: int | None = None
+    """The plan version the component comes from (for its rate table)."""
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    """The component's own period (for pace)."""
 
 
 def latest_runs(limit: int = 12) -> list[CalculationRun]:
@@ -70,7 +76,9 @@ def _run_summaries(run_id: str, url: str) -> tuple[ComponentSummary, ...]:
         amount, currency = earned.pop(key, (Decimal("0.00"), row["currency"]))
         result.append(ComponentSummary(row["payee_id"], row["component_id"],
                                        row["period_label"], row["credited_value"],
-                                       row["quota"], row["attainment"], amount, currency))
+                                       row["quota"], row["attainment"], amount, currency,
+                                       row["plan_code"], row["plan_version"],
+                                       row["period_start"], row["period_end"]))
     for (payee, component, period), (amount, currency) in earned.items():
         result.append(ComponentSummary(payee, component, period, Decimal(0), None, None,
                                        amount, currency))

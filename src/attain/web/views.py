@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from attain.org.models import AccessRole, Person
 from attain.web import access
+from attain.web import home as home_services
 from attain.web import services as web_services
-from attain.web.pages import estimator
+from attain.web.decorators import roles
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _display(summary: web_services.ComponentSummary, names: dict[str, str]) -> dict[str, Any]:
+def _display(summary: web_services.ComponentSummary, names: dict[str, str],
+             day: dt.date) -> dict[str, Any]:
     row = asdict(summary)
     row["name"] = names.get(summary.payee_id, summary.payee_id)
-    if summary.attainment is not None:
-        pct = summary.attainment * 100
-        row["attainment_pct"] = pct
-        row["bar"] = min(Decimal(100), max(Decimal(0), pct)).quantize(Decimal("0.1"))
+    row.update(home_services.progress(summary, day=day))
     return row
 
 
@@ -74,23 +73,61 @@ def home(request: HttpRequest) -> HttpResponse:
         "person": person, "role": role, "run": run,
         "role_label": dict(AccessRole.choices).get(role or "", ""),
     }
+    sells = person is not None and role in (AccessRole.REP, AccessRole.MANAGER)
     if run is not None:
         day = min(today, run.period_end)
+        context["day"] = day
         visible = access.visible_people(request.user, day)
-        if person is not None and role in (AccessRole.REP, AccessRole.MANAGER):
+        if person is not None and sells:
             rows = web_services.summaries(run, visible)
             names = dict(Person.objects.filter(employee_id__in={r.payee_id for r in rows})
                          .values_list("employee_id", "name"))
-            context["mine"] = [_display(r, names) for r in rows
-                               if r.payee_id == person.employee_id]
-            context["team"] = [_display(r, names) for r in rows
+            context["mine"] = [
+                _display(r, names, day) | {"next_tier": home_services.next_tier(r)}
+                for r in rows if r.payee_id == person.employee_id]
+            context["team"] = [_display(r, names, day) for r in rows
                                if r.payee_id != person.employee_id]
+            context["year_to_date"] = home_services.plan_year_earnings(
+                run=run, employee_id=person.employee_id)
+            if role == AccessRole.REP:
+                context["standing_url"] = reverse("home-standing")
+        if person is not None and role == AccessRole.MANAGER and visible is not access.ALL:
+            context["behind"] = home_services.behind(people=visible - {person.employee_id},
+                                            since=run.period_start)
+            context["forecast_url"] = reverse("home-forecast")
         if role in (AccessRole.ADMIN, AccessRole.FINANCE):
             context["totals"] = sorted(run.totals.items())
-    if role in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.EXECUTIVE):
+    if role in (AccessRole.ADMIN, AccessRole.FINANCE):
         context["runs"] = web_services.latest_runs()
+        context["pay_runs"] = home_services.pay_runs()
+    if role == AccessRole.EXECUTIVE:
+        context["dashboard"] = True
     context.update(_to_do(request.user, person, role, run))
-    if person is not None and role in (AccessRole.REP, AccessRole.MANAGER) and run is not None:
-        context["products"] = estimator.products()
+    if sells and run is not None:
+        context["products"] = home_services.products()
         context["estimate_day"] = min(today, run.period_end).isoformat()
     return render(request, "web/home.html", context)
+
+
+@login_required
+def home_standing(request: HttpRequest) -> HttpResponse:
+    """The rep's place on the bookings leaderboard (a partial: the first reading of the
+    quarter's ranking takes a catalog query, so the home page does not wait for it)."""
+    person = access.person_of(request.user)
+    run = web_services.current_run(dt.date.today())
+    found = (home_services.standing(run=run, employee_id=person.employee_id)
+             if person is not None and run is not None else None)
+    return render(request, "web/_home_standing.html", {"standing": found, "run": run})
+
+
+@roles(AccessRole.MANAGER)
+def home_forecast(request: HttpRequest) -> HttpResponse:
+    """The manager's forecast roll-up tile (a partial, like the standing)."""
+    person = access.person_of(request.user)
+    run = web_services.current_run(dt.date.today())
+    found = None
+    if person is not None and run is not None:
+        visible = access.visible_people(request.user, min(dt.date.today(), run.period_end))
+        team = set() if visible is access.ALL else visible
+        found = home_services.forecast(run=run, manager_id=person.employee_id, team=team)
+    return render(request, "web/_home_forecast.html", {"forecast": found})
