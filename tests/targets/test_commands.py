@@ -231,3 +231,15 @@ def test_the_python_api_gives_the_same_status_and_allocation(company: str) -> No
     result = targets.allocate(parent="team:T1", amount=Decimal(100000), period="2026-01")
     assert result.amounts() == {"person:E1": Decimal("80000.00"),
                                 "person:E2": Decimal("20000.00")}
+
+
+def test_status_for_a_period_shows_the_targets_of_that_period_only(company: str) -> None:
+    # E1's quota is for January 2026. Asked for January on 14 Jan: pace 3,100 × 14/31 =
+    # 1,400.00 expected; sold 1–10 and 13–14 Jan, 12 days × 100 = 1,200.00 actual.
+    [status] = json.loads(_run("targets", "status", "--period", "2026-01", "--as-of",
+                               "2026-01-14", "--json"))
+    assert (status["label"], status["actual"], status["expected"]) == (
+        "quota bookings 2026-01", "1200.00", "1400.00")
+    # February has no quota and no goal.
+    assert json.loads(_run("targets", "status", "--period", "2026-02", "--as-of",
+                           "2026-01-14", "--json")) == []

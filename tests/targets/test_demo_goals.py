@@ -135,6 +135,13 @@ check_ins: monthly
     [status] = _goal_statuses("retention", TODAY)
     now = _catalog("customer_retention_rate", "month", dt.date(2026, 11, 1), TODAY)
     assert status.assessment.actual == now["2026-11"]
+    # A level: expected runs in a straight line from the baseline to the target. 1 Jun to
+    # 30 Nov is 30+31+31+30+31+30 = 183 days; by the end of 24 Nov 177 have gone, a share
+    # of 177/183 = 0.967213 (six places), so expected = baseline + 0.1 × baseline × 0.967213.
+    expected = round_rate(baseline + baseline * Decimal("0.1") * Decimal("0.967213"))
+    assert status.assessment.expected == expected
+    assert status.assessment.status == _expected_status(
+        attainment(status.assessment.actual, expected))
 
 
 def test_300_qualified_leads_per_month(warehouse: str) -> None:

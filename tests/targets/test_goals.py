@@ -261,3 +261,39 @@ def test_a_control_character_in_a_goal_is_an_error_at_its_line_not_a_crash() -> 
     with pytest.raises(GoalErrors) as caught:
         load_goal("goal: g\n\x0c")
     assert (caught.value.errors[0].line, caught.value.errors[0].column) == (2, 1)
+
+
+def test_an_owner_with_no_data_is_not_measurable() -> None:
+    goal = load_goal("goal: g\nmetric: revenue\nowner: person:E7\ntarget: 1000\n"
+                     "period: FY2026-Q1\nobjective: x\ncheck_ins: monthly\n")
+    verdict = check(goal, evidence(data_points=0)).verdict("measurable")
+    assert verdict.outcome == "fail"
+    assert "revenue has no data for person:E7 yet" in verdict.reasons
+
+
+def test_an_unknown_owner_is_not_measurable() -> None:
+    goal = load_goal("goal: g\nmetric: revenue\nowner: person:E9\ntarget: 1000\n"
+                     "period: FY2026-Q1\nobjective: x\ncheck_ins: monthly\n")
+    verdict = check(goal, evidence(owner_found=False)).verdict("measurable")
+    assert verdict.outcome == "fail"
+    assert "the owner person:E9 is not known" in verdict.reasons
+
+
+def test_a_goal_without_a_check_in_cadence_warns_but_can_be_saved() -> None:
+    goal = load_goal("goal: g\nmetric: revenue\nowner: company\ntarget: 1000\n"
+                     "period: FY2026-Q1\nobjective: x\n")
+    report = check(goal, evidence())
+    verdict = report.verdict("time_bound")
+    assert verdict.outcome == "warn"
+    assert verdict.reasons[0] == ("no check-in cadence: add check_ins: weekly, fortnightly, "
+                                  "monthly or quarterly")
+    assert report.passed
+
+
+def test_a_cadence_longer_than_the_goal_warns() -> None:
+    # Quarterly check-ins are 91 days apart; January has 31 days: none would happen.
+    goal = load_goal("goal: g\nmetric: revenue\nowner: company\ntarget: 1000\n"
+                     "period: 2026-01\nobjective: x\ncheck_ins: quarterly\n")
+    verdict = check(goal, evidence()).verdict("time_bound")
+    assert verdict.outcome == "warn"
+    assert "quarterly check-ins do not fit in 31 days" in verdict.reasons

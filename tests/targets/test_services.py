@@ -249,3 +249,63 @@ def test_the_bottom_up_check_converts_mixed_currencies_and_keeps_one_as_it_is(
                                     period="FY2026-Q1")
     assert same.currency == "EUR"
     assert (same.check.gap, same.check.flagged) == (Decimal("0"), False)
+
+
+def test_approving_a_quota_is_audited_with_who_and_the_status_before_and_after(
+        team: Team) -> None:
+    from django.contrib.auth import get_user_model
+
+    approver = get_user_model().objects.create_user(username="ops", password="pw")
+    [draft] = services.save_quotas([services.QuotaRow("bookings", "person:E1", "FY2026-Q1",
+                                                      "100")])
+    assert services.approve_quotas(quota_ids=[draft.id], user=approver) == 1
+    entry = AuditEntry.objects.get(action="approve")
+    assert entry.actor == approver
+    assert (entry.object_type, entry.object_id) == ("targets.Quota", str(draft.id))
+    assert entry.before is not None and entry.after is not None
+    assert (entry.before["status"], entry.after["status"]) == ("draft", "approved")
+    # Approving again changes nothing and writes nothing.
+    assert services.approve_quotas(quota_ids=[draft.id], user=approver) == 0
+    assert AuditEntry.objects.filter(action="approve").count() == 1
+
+
+def test_measurable_reads_an_unknown_owner_and_an_owner_without_data_from_the_database(
+        company: str) -> None:
+    # E9 is nobody; E2 joined on 1 January 2026 and has sold nothing.
+    text = ("goal: g\nmetric: revenue\nowner: {owner}\ntarget: 1000\nperiod: 2026-01\n"
+            "objective: x\ncheck_ins: weekly\n")
+    unknown = services.check_goal(text.format(owner="person:E9"), today=dt.date(2026, 1, 1))
+    assert unknown.verdict("measurable").outcome == "fail"
+    assert "the owner person:E9 is not known" in unknown.verdict("measurable").reasons
+    no_data = services.check_goal(text.format(owner="person:E2"), today=dt.date(2026, 1, 1))
+    assert no_data.verdict("measurable").outcome == "fail"
+    assert "revenue has no data for person:E2 yet" in no_data.verdict("measurable").reasons
+
+
+def test_achievable_counts_the_peers_changes_as_well_as_the_owners(warehouse: str) -> None:
+    # E1 sold 1,000 in November and 1,100 in December (+10%); their peer E2 1,000 then
+    # 1,500 (+50%). A January target of 1,430 against December's 1,100 needs +30%: above
+    # E1's own +10%, but the past changes of owner and peers are [0.10, 0.50], whose
+    # nearest-rank 90th percentile is the 2nd of 2 = 0.50, so +30% is within it.
+    from tests.metrics import builders
+
+    builders.load(warehouse, transactions="""
+        transaction_id,owner_id,amount,booked_on
+        A1,E1,1000.00,2025-11-10
+        A2,E1,1100.00,2025-12-10
+        B1,E2,1000.00,2025-11-10
+        B2,E2,1500.00,2025-12-10
+    """)
+    builders.org("""
+        person_id,team,valid_from
+        E1,T1,2025-01-01
+        E2,T1,2025-01-01
+    """)
+    report = services.check_goal(
+        "goal: g\nmetric: revenue\nowner: person:E1\ntarget: 1430\nbaseline: prior\n"
+        "period: 2026-01\nobjective: x\ncheck_ins: weekly\n", today=dt.date(2026, 1, 1))
+    achievable = report.verdict("achievable")
+    assert achievable.outcome == "pass"
+    assert achievable.reasons[0] == (
+        "needs 30.00% growth (1100 in 2025-12 → 1430), within past growth: 1 of 2 past "
+        "periods (owner and peers) improved as much; 90th percentile 50.00%, best 50.00%")
