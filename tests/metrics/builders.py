@@ -97,9 +97,11 @@ def org(text: str) -> None:
     """People and their team spans in the app database, from CSV text.
 
     Columns: person_id, team, valid_from, valid_to (empty: still there), and optionally
-    role (default rep), parent (the team's parent team code) and hired (default valid_from).
+    role (default rep), parent (the team's parent team code, since always; move a team
+    later with :func:`attain.org.services.set_team_parent`) and hired (default valid_from).
     A person may have several lines (a move between teams).
     """
+    from attain.org import services as org_services
     from attain.org.models import Employment, Person, Team, TeamMembership
 
     reader = csv.DictReader(io.StringIO(textwrap.dedent(text).strip()))
@@ -113,9 +115,9 @@ def org(text: str) -> None:
                 code=parent_code, defaults={"name": parent_code})[0]
         if code not in teams:
             teams[code] = Team.objects.get_or_create(code=code, defaults={"name": code})[0]
-        if parent_code:
-            teams[code].parent = teams[parent_code]
-            teams[code].save()
+        if parent_code and teams[code].parent_id != teams[parent_code].pk:
+            org_services.set_team_parent(team=teams[code], parent=teams[parent_code],
+                                         since=org_services.BEGINNING)
     people: dict[str, Person] = {}
     for line in lines:
         employee_id = line["person_id"]

@@ -68,6 +68,45 @@ def test_a_rep_who_moved_counts_for_each_team_on_its_days(warehouse: str) -> Non
                   **JAN) == Decimal("100.00")
 
 
+def test_a_team_moved_to_another_area_rolls_up_to_the_parent_of_each_day(
+        warehouse: str) -> None:
+    from attain.org import services as org_services
+    from attain.org.models import Team
+
+    builders.org("""
+        person_id,team,valid_from,valid_to,parent
+        E1,WEST,2024-01-01,,AMER
+        E2,EAST,2024-01-01,,EMEA
+    """)
+    # WEST moves from AMER to EMEA on 1 July 2025
+    org_services.set_team_parent(team=Team.objects.get(code="WEST"),
+                                 parent=Team.objects.get(code="EMEA"),
+                                 since=dt.date(2025, 7, 1))
+    builders.load(warehouse, transactions="""
+        transaction_id,owner_id,amount,booked_on
+        T-1,E1,100.00,2025-03-10
+        T-2,E1,200.00,2025-06-30
+        T-3,E1,400.00,2025-07-01
+        T-4,E2,50.00,2025-08-15
+    """)
+    year = {"grain": "year", "start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
+    # WEST's 100 + 200 were booked under AMER (to 30 June); its 400 on 1 July under EMEA,
+    # with EAST's 50: AMER 300.00, EMEA 450.00; WEST itself 700.00, EAST 50.00
+    assert _cut("revenue", ["team_rollup"], **year) == {
+        "WEST": Decimal("700.00"), "EAST": Decimal("50.00"), "AMER": Decimal("300.00"),
+        "EMEA": Decimal("450.00")}
+    quarters = metrics.get("revenue").query(
+        by=["team_rollup"], grain="quarter", start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 12, 31)).to_pyarrow().to_pylist()
+    # by quarter: AMER has Q1 100 and Q2 200, nothing after; EMEA has Q3 400 + 50
+    assert {(r["team_rollup"], r["period"]): r["value"] for r in quarters
+            if r["team_rollup"] in ("AMER", "EMEA")} == {
+        ("AMER", "FY2025-Q1"): Decimal("100.00"), ("AMER", "FY2025-Q2"): Decimal("200.00"),
+        ("EMEA", "FY2025-Q3"): Decimal("450.00")}
+    # today's parent (Team.parent) follows the move
+    assert Team.objects.get(code="WEST").parent.code == "EMEA"  # type: ignore[union-attr]
+
+
 ACTIVITIES = """
     activity_id,person_id,activity_type,outcome,occurred_at
     X-1,E1,call,connected,2025-01-02 09:00:00

@@ -76,3 +76,73 @@ def test_a_team_that_changed_manager_rolls_up_to_each_in_their_time(demo_org: No
 
 def test_nobody_reports_to_themselves(demo_org: None) -> None:
     assert all(line.person != line.manager for line in services.reporting_lines())
+
+
+def _parents(code: str) -> list[tuple[str, dt.date, dt.date | None]]:
+    from attain.org.models import TeamParent
+
+    return [(span.parent.code, span.valid_from, span.valid_to)
+            for span in TeamParent.objects.filter(team__code=code).order_by("valid_from")]
+
+
+def test_the_demo_loader_records_each_team_parent_since_always(demo_org: None) -> None:
+    from attain.org.models import Team, TeamParent
+
+    placed = Team.objects.filter(parent__isnull=False)
+    assert TeamParent.objects.count() == placed.count() > 0
+    for team in placed:
+        assert _parents(team.code) == [(team.parent.code, services.BEGINNING, None)]  # type: ignore[union-attr]
+
+
+def test_moving_a_team_closes_its_old_parent_the_day_before(db: None) -> None:
+    from attain.org.models import Team
+
+    amer, emea, apac, west = (Team.objects.create(code=c, name=c)
+                              for c in ("AMER", "EMEA", "APAC", "WEST"))
+    services.set_team_parent(team=west, parent=amer, since=services.BEGINNING)
+    services.set_team_parent(team=west, parent=emea, since=dt.date(2025, 7, 1))
+    assert _parents("WEST") == [("AMER", services.BEGINNING, dt.date(2025, 6, 30)),
+                                ("EMEA", dt.date(2025, 7, 1), None)]
+    # a second move on the same day replaces the first rather than leaving a one-day span
+    services.set_team_parent(team=west, parent=apac, since=dt.date(2025, 7, 1))
+    assert _parents("WEST") == [("AMER", services.BEGINNING, dt.date(2025, 6, 30)),
+                                ("APAC", dt.date(2025, 7, 1), None)]
+    # to the top of the tree: no parent from then on; Team.parent follows every move
+    services.set_team_parent(team=west, parent=None, since=dt.date(2026, 1, 1))
+    assert _parents("WEST")[-1] == ("APAC", dt.date(2025, 7, 1), dt.date(2025, 12, 31))
+    west.refresh_from_db()
+    assert west.parent is None
+    with pytest.raises(ValueError, match="cannot be its own parent"):
+        services.set_team_parent(team=west, parent=west, since=dt.date(2026, 2, 1))
+
+
+def test_the_teams_import_places_new_teams_since_always_and_moves_them_from_today(
+        db: None) -> None:
+    today = dt.date(2025, 9, 15)
+    rows = [{"code": "SALES", "name": "Sales"}, {"code": "AMER", "name": "Americas",
+                                                  "parent": "SALES"},
+            {"code": "WEST", "name": "West", "parent": "AMER"}]
+    assert services.upsert_teams(rows=rows, today=today) == (3, 0, 0)
+    assert _parents("WEST") == [("AMER", services.BEGINNING, None)]
+    moved = [*rows[:2], {"code": "WEST", "name": "West", "parent": "SALES"}]
+    assert services.upsert_teams(rows=moved, today=today) == (0, 1, 2)
+    # WEST was under AMER until yesterday and is under SALES from the import's day
+    assert _parents("WEST") == [("AMER", services.BEGINNING, dt.date(2025, 9, 14)),
+                                ("SALES", today, None)]
+
+
+def test_the_migration_backfills_today_s_parents_since_always(db: None) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from attain.org.models import Team, TeamParent
+
+    sales = Team.objects.create(code="SALES", name="Sales")
+    Team.objects.create(code="AMER", name="Americas", parent=sales)
+    TeamParent.objects.all().delete()
+    migration = importlib.import_module("attain.org.migrations.0002_team_parent")
+    migration.backfill(apps, None)
+    # one span for the one team with a parent; SALES has none
+    assert _parents("AMER") == [("SALES", dt.date(1900, 1, 1), None)]
+    assert _parents("SALES") == []

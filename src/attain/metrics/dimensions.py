@@ -4,8 +4,10 @@ A dimension needs one key column on the fact rows (``person_id`` for team, ``acc
 for segment, …); a metric can be cut by a dimension when every one of its parts' sources
 carries that key. Teams come from the app database and are taken **as of the fact's own
 date**: a rep who moved team mid-quarter counts for each team for the days they were in
-it. ``team_rollup`` also counts each fact for every team above the rep's team (the
-hierarchy as it stands), so a region's top team shows its whole organisation.
+it. ``team_rollup`` also counts each fact for every team above the rep's team on the same
+day (team parents are effective-dated too), so a region's top team shows its whole
+organisation, and a team moved to another area mid-year leaves its earlier results with
+the old area.
 
 This module must never execute a query: it only adds columns to lazy tables.
 """
@@ -42,7 +44,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("team", "Team", "The person's team on the day of the fact (team code).",
               ("person_id",)),
     Dimension("team_rollup", "Team (with roll-up)", "The person's team on the day and every "
-              "team above it: each fact counts once for each.", ("person_id",)),
+              "team above it on that day: each fact counts once for each.", ("person_id",)),
     Dimension("region", "Region", "The account's sales region.", ("account_id",)),
     Dimension("segment", "Segment", "The account's size segment.", ("account_id",)),
     Dimension("industry", "Industry", "The account's industry.", ("account_id",)),
@@ -143,8 +145,10 @@ def resolve(table: ir.Table, names: Sequence[str], ctx: sources.Context) -> ir.T
         table = table.drop("m_person", "m_from", "m_to").rename(team="m_team")
         if "team_rollup" in names:
             ancestors = ctx.cached("team_ancestors", org.team_ancestors)
-            table = table.left_join(ancestors, table.team == ancestors.a_team)
-            table = table.drop("a_team").rename(team_rollup="a_ancestor")
+            table = table.left_join(
+                ancestors, (table.team == ancestors.a_team) & (ancestors.a_from <= table.at)
+                & (table.at <= ancestors.a_to))
+            table = table.drop("a_team", "a_from", "a_to").rename(team_rollup="a_ancestor")
             if "team" not in names:
                 table = table.drop("team")
     return table

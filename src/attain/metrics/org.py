@@ -3,7 +3,8 @@
 People, teams and quotas live in the app database (Django); the warehouse names people by
 employee id. A query reads what it needs here once and hands it to Ibis as in-memory
 tables, so teams are resolved *as of the day of each fact* (a rep who moved team in March
-counts for the old team until then and the new one after) and quotas enter as rows.
+counts for the old team until then and the new one after), and so are the teams above
+them (a team moved to another area), and quotas enter as rows.
 
 This module reads only; it must never write to the app database or the warehouse.
 """
@@ -45,21 +46,39 @@ def memberships() -> ibis.Table:
 
 
 def team_ancestors() -> ibis.Table:
-    """(team, ancestor): every team paired with itself and each team above it."""
-    from attain.org.models import Team
+    """(a_team, a_ancestor, a_from, a_to): every team paired with itself and each team above
+    it, over the days that chain of parents held (``TeamParent``): a team moved from one
+    area to another mid-year reaches the old area before the move and the new one after.
+    """
+    from attain.org.models import Team, TeamParent
 
-    parents: dict[str, str | None] = dict(Team.objects.values_list("code", "parent__code"))
-    pairs: list[tuple[str, str]] = []
-    for code in parents:
-        current: str | None = code
-        seen: set[str] = set()
-        while current is not None and current not in seen:
-            pairs.append((code, current))
-            seen.add(current)
-            current = parents.get(current)
+    spans: dict[str, list[tuple[str, dt.date, dt.date]]] = {}
+    for team, parent, valid_from, valid_to in TeamParent.objects.values_list(
+            "team__code", "parent__code", "valid_from", "valid_to"):
+        spans.setdefault(team, []).append((parent, valid_from, valid_to or FOREVER))
+
+    def above(code: str, first: dt.date, last: dt.date,
+              path: frozenset[str]) -> list[tuple[str, dt.date, dt.date]]:
+        """The teams above ``code`` on days ``first``..``last``, each with its days."""
+        found: list[tuple[str, dt.date, dt.date]] = []
+        for parent, valid_from, valid_to in spans.get(code, []):
+            start, end = max(first, valid_from), min(last, valid_to)
+            if start > end or parent in path:  # not in force then, or a loop
+                continue
+            found.append((parent, start, end))
+            found += above(parent, start, end, path | {parent})
+        return found
+
+    rows: list[tuple[str, str, dt.date, dt.date]] = []
+    for code in Team.objects.values_list("code", flat=True):
+        rows.append((code, code, dt.date.min, FOREVER))
+        rows += [(code, ancestor, start, end) for ancestor, start, end
+                 in above(code, dt.date.min, FOREVER, frozenset({code}))]
     return ibis.memtable(pa.table({
-        "a_team": pa.array([p[0] for p in pairs], pa.string()),
-        "a_ancestor": pa.array([p[1] for p in pairs], pa.string()),
+        "a_team": pa.array([r[0] for r in rows], pa.string()),
+        "a_ancestor": pa.array([r[1] for r in rows], pa.string()),
+        "a_from": pa.array([r[2] for r in rows], pa.date32()),
+        "a_to": pa.array([r[3] for r in rows], pa.date32()),
     }))
 
 

@@ -1,8 +1,9 @@
 """People, teams and regions, and how they relate over time.
 
-The hierarchy changes: memberships and team managers are effective-dated, so "who managed
-this rep on 14 March" always has one answer. Warehouse rows name people by
-``Person.employee_id``.
+The hierarchy changes: memberships, team managers and team parents are effective-dated,
+so "who managed this rep on 14 March" and "which area was this team under in March" always
+have one answer (``Team.parent`` is today's parent, kept in step by the org services).
+Warehouse rows name people by ``Person.employee_id``.
 """
 
 from __future__ import annotations
@@ -115,6 +116,21 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TeamParent(EffectiveDated):
+    """A team sits under ``parent`` over a date range (one parent at a time): metric
+    roll-ups count a fact for the team's parents on the fact's day, so a team moved from
+    one area to another mid-year leaves its earlier results with the old area.
+
+    Written only through :func:`attain.org.services.set_team_parent`, which also keeps
+    ``Team.parent`` (today's parent) in step."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="parent_spans")
+    parent = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="child_spans")
+
+    class Meta:
+        ordering = ["team", "valid_from"]
 
 
 class TeamMembership(EffectiveDated):

@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from attain.core import audit
+from attain.core.dating import as_of_q
 from attain.org.models import (
     DEFAULT_ACCESS,
     Employment,
@@ -26,8 +27,13 @@ from attain.org.models import (
     Team,
     TeamManager,
     TeamMembership,
+    TeamParent,
 )
 from attain.warehouse.demo.org import REGIONS, DemoOrg
+
+BEGINNING = dt.date(1900, 1, 1)
+"""The first day of a team's first parent: a team has no history before it was placed, so
+its first parent holds since always (and the backfill of existing teams starts here)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ def load_org(*, org: DemoOrg, password: str, actor: object = None) -> dict[str, 
     TeamMembership.objects.all().delete()
     Employment.objects.all().delete()
     Person.objects.all().delete()
+    TeamParent.objects.all().delete()
     Team.objects.update(parent=None)
     Team.objects.all().delete()
     Region.objects.all().delete()
@@ -67,6 +74,10 @@ def load_org(*, org: DemoOrg, password: str, actor: object = None) -> dict[str, 
             region=regions.get(demo_team.region or ""),
             parent=teams.get(demo_team.parent or ""),
         )
+    TeamParent.objects.bulk_create([
+        TeamParent(team=teams[demo_team.code], parent=teams[demo_team.parent],
+                   valid_from=BEGINNING, valid_to=None)
+        for demo_team in org.teams if demo_team.parent in teams])
     hashed = make_password(password)
     users = user_model.objects.bulk_create([
         user_model(
@@ -303,8 +314,9 @@ def upsert_teams(*, rows: Iterable[dict[str, Any]], today: dt.date,
         parent = teams.get(row.get("parent") or "") or (
             Team.objects.get(code=row["parent"]) if row.get("parent") else None)
         if team.parent_id != (parent.pk if parent else None):
-            team.parent = parent
-            team.save(update_fields=["parent"])
+            # a new team's first parent holds since always; a move, from today
+            first = status[row["code"]] == "added"
+            set_team_parent(team=team, parent=parent, since=BEGINNING if first else today)
             status[row["code"]] = status[row["code"]].replace("unchanged", "updated")
         manager_id = row.get("manager")
         if manager_id:
@@ -322,6 +334,30 @@ def upsert_teams(*, rows: Iterable[dict[str, Any]], today: dt.date,
                          after=audit.snapshot(teams[code]), reason=f"team {outcome}")
     counts = [list(status.values()).count(name) for name in ("added", "updated", "unchanged")]
     return counts[0], counts[1], counts[2]
+
+
+@transaction.atomic
+def set_team_parent(*, team: Team, parent: Team | None, since: dt.date) -> None:
+    """Put ``team`` under ``parent`` (None: at the top) from ``since`` on: the parent span
+    in force then ends the day before (or is dropped if it starts that day) and any span
+    starting later is replaced, so metric roll-ups of earlier days still reach the old
+    parent. ``Team.parent`` (today's parent) becomes ``parent``.
+    """
+    if parent is not None and parent.pk == team.pk:
+        raise ValueError(f"team {team.code} cannot be its own parent")
+    later = TeamParent.objects.filter(team=team, valid_from__gt=since)
+    later.delete()
+    current = TeamParent.objects.filter(team=team).filter(as_of_q(since)).first()
+    if current is not None:
+        if current.valid_from >= since:
+            current.delete()
+        else:
+            current.valid_to = since - dt.timedelta(days=1)
+            current.save(update_fields=["valid_to"])
+    if parent is not None:
+        TeamParent.objects.create(team=team, parent=parent, valid_from=since, valid_to=None)
+    team.parent = parent
+    team.save(update_fields=["parent"])
 
 
 def employee_ids() -> list[str]:
