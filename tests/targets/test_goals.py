@@ -297,3 +297,24 @@ def test_a_cadence_longer_than_the_goal_warns() -> None:
     verdict = check(goal, evidence()).verdict("time_bound")
     assert verdict.outcome == "warn"
     assert "quarterly check-ins do not fit in 31 days" in verdict.reasons
+
+
+def test_seasonality_is_twelve_weights_or_learned() -> None:
+    base = ("goal: g\nmetric: revenue\nowner: company\ntarget: 1\nperiod: 2026-03\n"
+            "objective: x\nseasonality: {}\n")
+    assert load_goal(base.format("learned")).seasonality == "learned"
+    assert load_goal(base.format("[" + ", ".join(["1"] * 12) + "]")).seasonality == [
+        Decimal(1)] * 12
+    with pytest.raises(GoalErrors, match="twelve monthly weights"):
+        load_goal(base.format("[1, 2, 3]"))
+
+
+def test_a_learned_profile_that_cannot_be_had_warns_it_will_be_paced_flat() -> None:
+    goal = load_goal("goal: g\nmetric: revenue\nowner: company\ntarget: 1\nperiod: 2026-03\n"
+                     "objective: x\ncheck_ins: weekly\nseasonality: learned\n")
+    verdict = check(goal, evidence(seasonality_problem="no positive monthly actuals to "
+                                                       "learn seasonality from")
+                    ).verdict("measurable")
+    assert verdict.outcome == "warn"
+    assert verdict.reasons[0] == ("seasonality: learned: no positive monthly actuals to learn "
+                                  "seasonality from; it will be paced flat")

@@ -309,3 +309,60 @@ def test_achievable_counts_the_peers_changes_as_well_as_the_owners(warehouse: st
     assert achievable.reasons[0] == (
         "needs 30.00% growth (1100 in 2025-12 → 1430), within past growth: 1 of 2 past "
         "periods (owner and peers) improved as much; 90th percentile 50.00%, best 50.00%")
+
+
+def test_a_seasonal_allocation_is_paced_month_by_month_from_the_database(company: str) -> None:
+    # T1's Q1 is 4,000.00 with weights Jan 1, Feb 1, Mar 2: 1,000 / 1,000 / 2,000. E1 is
+    # at full capacity; E2, hired 1 Jan 2026, ramps 25% / 50% / 75%. Each month splits by
+    # capacity (core.money.allocate, leftover cents to the largest remainder):
+    #   Jan 1,000 at 1 : 0.25 → E1   800.00, E2 200.00
+    #   Feb 1,000 at 1 : 0.5  → E1   666.67, E2 333.33
+    #   Mar 2,000 at 1 : 0.75 → E1 1,142.86, E2 857.14
+    # E1's quota is 2,609.53. Paced as allocated, by 31 January E1 should have sold
+    # January's 800.00 (flat would say 2,609.53 × 31/90 = 898.84), and by 28 February
+    # 800.00 + 666.67 = 1,466.67.
+    from attain.targets.allocation import SeasonalityProfile
+
+    profile = SeasonalityProfile.entered({1: Decimal(1), 2: Decimal(1), 3: Decimal(2)})
+    result = services.allocate_quota(parent="team:T1", amount=Decimal(4000), period=Q1,
+                                     seasonality=profile)
+    services.save_allocation(result, metric="bookings", approve=True)
+    quota = Quota.objects.get(person__employee_id="E1", period="FY2026-Q1")
+    assert quota.amount == Decimal("2609.53")
+    assert quota.seasonality is not None
+    assert quota.seasonality[:3] == ["800.00", "666.67", "1142.86"]
+
+    def expected_on(day: dt.date) -> Decimal:
+        [status] = services.target_status(as_of=day, owner="person:E1", period="FY2026-Q1")
+        return status.assessment.expected
+
+    assert expected_on(dt.date(2026, 1, 31)) == Decimal("800.00")
+    assert expected_on(dt.date(2026, 2, 28)) == Decimal("1466.67")
+
+
+def test_a_goal_with_entered_seasonality_is_paced_by_it(company: str) -> None:
+    # 4,000 in Q1 weighted Jan 1, Feb 1, Mar 2: by 31 January 4,000 × 1/4 = 1,000.00.
+    services.save_goal("goal: g\nmetric: revenue\nowner: person:E1\ntarget: 4000\n"
+                       "period: FY2026-Q1\nobjective: x\ncheck_ins: monthly\n"
+                       "seasonality: [1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n",
+                       today=dt.date(2026, 1, 1))
+    [status] = [status for status in services.target_status(as_of=dt.date(2026, 1, 31),
+                                                            owner="person:E1")
+                if status.kind == "goal"]
+    assert status.assessment.expected == Decimal("1000.00")
+
+
+def test_a_goal_with_learned_seasonality_is_paced_by_the_owners_history(company: str) -> None:
+    # E1's only history is 2025: November 1,500, December 2,000 (3,500). Shares × months
+    # seen: Nov 1,500/3,500 × 2 = 0.857143, Dec 1.142857; every other month weighs their
+    # mean, 1. Q4 2026 weighs Oct 1 + Nov 0.857143 + Dec 1.142857 = 3. A Q4 target of
+    # 3,100 expects by 30 November 3,100 × 1.857143 / 3 = 1,919.047766… → 1,919.05.
+    goal = services.save_goal("goal: q4\nmetric: revenue\nowner: person:E1\ntarget: 3100\n"
+                              "period: FY2026-Q4\nobjective: x\ncheck_ins: monthly\n"
+                              "seasonality: learned\n", today=dt.date(2026, 9, 1))
+    assert goal.seasonality is not None
+    assert goal.seasonality[9:] == ["1.000000", "0.857143", "1.142857"]
+    [status] = [status for status in services.target_status(as_of=dt.date(2026, 11, 30),
+                                                            owner="person:E1")
+                if status.kind == "goal"]
+    assert status.assessment.expected == Decimal("1919.05")

@@ -12,6 +12,7 @@ A goal names a metric, an owner, a target and a time frame::
     parent: company-growth         # or objective: "Grow revenue 20% this year"
     reason: Fund the new region
     check_ins: monthly             # weekly, fortnightly, monthly, quarterly
+    seasonality: learned           # or twelve monthly weights [1, 1, 2, …]; default flat
 
 "From 15% to 25%" is ``from: 15%`` with ``target: 25%``; "300 qualified leads per month"
 is ``target: 300`` with ``per: month``. A relative target ("+20%") is measured against the
@@ -147,6 +148,9 @@ class GoalDocument(BaseModel):
     objective: str = ""
     reason: str = ""
     check_ins: Cadence | None = None
+    seasonality: Literal["learned"] | list[Decimal] | None = None
+    """How an accumulating target is paced: twelve monthly weights (January first), or
+    ``learned`` from the owner's last two calendar years; flat when absent."""
 
     @model_validator(mode="after")
     def _consistent(self) -> GoalDocument:
@@ -161,6 +165,11 @@ class GoalDocument(BaseModel):
             raise ValueError(f"the deadline {self.deadline} is before the start {self.start}")
         if self.from_ is not None and self.target.kind != "absolute":
             raise ValueError("with from:, the target is the level to reach (from 15% to 25%)")
+        weights = self.seasonality if isinstance(self.seasonality, list) else None
+        if weights is not None and (len(weights) != 12 or any(w < 0 for w in weights)
+                                    or not any(w > 0 for w in weights)):
+            raise ValueError("seasonality: twelve monthly weights, January first, none "
+                             "negative and not all 0 (or learned)")
         return self
 
     def time_frame(self, calendar: FiscalCalendar | None = None) -> Period | None:

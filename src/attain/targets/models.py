@@ -41,6 +41,11 @@ class Quota(models.Model):
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=10, choices=QuotaStatus.choices,
                               default=QuotaStatus.DRAFT)
+    seasonality = models.JSONField(
+        null=True, blank=True,
+        help_text="Twelve monthly weights (January first, as decimal strings) that pace the "
+                  "quota in monitoring; from an allocation, the amount it gave each month. "
+                  "Empty: paced flat.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,6 +122,10 @@ class Goal(models.Model):
     objective = models.TextField(blank=True)
     reason = models.TextField(blank=True)
     check_in_cadence = models.CharField(max_length=12, choices=Cadence.choices, blank=True)
+    seasonality = models.JSONField(
+        null=True, blank=True,
+        help_text="Twelve monthly weights (January first, as decimal strings): entered, or "
+                  "learned from history when the goal was saved. Empty: paced flat.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -202,6 +202,8 @@ class QuotaRow:
     currency: str = "USD"
     row: int = 0
     """The row number in the file it came from, for error messages (0 if none)."""
+    seasonality: tuple[Decimal, ...] | None = None
+    """Twelve monthly weights (January first) monitoring paces the quota by; None: flat."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,10 +273,15 @@ def _checked_rows(rows: Iterable[QuotaRow], calendar: FiscalCalendar, *,
                 problems.append(RowError(number, "period", f"repeats row {seen[key]} "
                                                            f"({' '.join(key)})", row.period))
             seen[key] = number
+        if row.seasonality is not None:
+            try:
+                allocation.SeasonalityProfile(tuple(row.seasonality))
+            except allocation.AllocationError as error:
+                problems.append(RowError(number, "seasonality", str(error)))
         errors += problems
         if not problems and owner is not None and period is not None and amount is not None:
             checked.append((QuotaRow(metric, owner.label, period.label, amount,
-                                     currency, number), owner, period, amount))
+                                     currency, number, row.seasonality), owner, period, amount))
     return checked, errors
 
 
@@ -297,7 +304,8 @@ def save_quotas(rows: Iterable[QuotaRow], *, user: object = None, approve: bool 
             metric=row.metric, period=period.label, period_start=period.start,
             period_end=period.end, amount=amount, currency=row.currency,
             version=(latest.version + 1) if latest else 1,
-            status=QuotaStatus.APPROVED if approve else QuotaStatus.DRAFT, **owner.fields())
+            status=QuotaStatus.APPROVED if approve else QuotaStatus.DRAFT,
+            seasonality=profile_json(row.seasonality), **owner.fields())
         audit.record(actor=user, action="create", obj=quota,
                      before=audit.snapshot(latest) if latest else None,
                      after=audit.snapshot(quota))
@@ -449,10 +457,38 @@ def learned_seasonality(*, metric: str, owner: str, before: dt.date, years: int 
 
 def save_allocation(result: allocation.Allocation, *, metric: str, currency: str = "USD",
                     user: object = None, approve: bool = False) -> list[Quota]:
-    """Save an allocation's children as quotas (new versions), all or nothing."""
+    """Save an allocation's children as quotas (new versions), all or nothing, each with
+    the amounts it was given month by month as its monitoring profile: a seasonal or
+    ramping quota is then paced as it was allocated, not flat."""
     return save_quotas([QuotaRow(metric, child.key, result.period.label, child.amount,
-                                 currency) for child in result.children],
+                                 currency, seasonality=monthly_profile(child.by_month))
+                        for child in result.children],
                        user=user, approve=approve)
+
+
+def monthly_profile(by_month: Sequence[tuple[Period, Decimal]]) -> tuple[Decimal, ...] | None:
+    """Month amounts as twelve weights (January first; months outside the period weigh 0),
+    so that pacing by them expects each month's own amount. None when they cannot say
+    anything: nothing allocated, or a period longer than a year (a month would repeat)."""
+    weights = [ZERO] * 12
+    seen: set[int] = set()
+    for month, amount in by_month:
+        if month.start.month in seen:
+            return None
+        seen.add(month.start.month)
+        weights[month.start.month - 1] = amount
+    return tuple(weights) if any(weight > 0 for weight in weights) else None
+
+
+def profile_json(weights: Sequence[Decimal] | None) -> list[str] | None:
+    """Weights as stored (decimal strings, exact), or None for flat."""
+    return None if weights is None else [str(weight) for weight in weights]
+
+
+def profile_of(stored: Sequence[str] | None) -> allocation.SeasonalityProfile | None:
+    """A stored profile back as a :class:`SeasonalityProfile` (None: flat)."""
+    return None if not stored else allocation.SeasonalityProfile(
+        tuple(Decimal(weight) for weight in stored))
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,6 +618,7 @@ def quota_spec(quota: Quota, *, target: Decimal | None = None) -> monitoring.Tar
     period = DEFAULT_CALENDAR.parse(quota.period)
     return monitoring.TargetSpec(quota.metric, period, target, direction=found.direction,
                                  accumulates=found.accumulates,
+                                 seasonality=profile_of(quota.seasonality),
                                  owner=actuals_owner(quota, period.start))
 
 
@@ -593,6 +630,8 @@ def goal_specs(goal: Goal) -> list[monitoring.TargetSpec]:
     return [monitoring.TargetSpec(goal.metric, period, goal.target_value, direction=direction,
                                   accumulates=goal.accumulates,
                                   baseline=None if goal.accumulates else goal.baseline_value,
+                                  seasonality=profile_of(goal.seasonality)
+                                  if goal.accumulates else None,
                                   owner=owner_of(goal))
             for period in periods]
 
@@ -782,10 +821,13 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
         return smart.Evidence(known_metrics=known, owner_found=owner_found,
                               owner_left_on=left_on, parent_found=parent_found, today=today)
     found = actuals.facts(metric)
+    frame = document.time_frame()
+    profile, problem = _goal_seasonality(document, metric, owner, frame, warehouse) \
+        if found.accumulates else (None, "")
     evidence = smart.Evidence(known_metrics=known, dimensions=found.dimensions,
                               direction=found.direction, accumulates=found.accumulates,
-                              owner_left_on=left_on, parent_found=parent_found, today=today)
-    frame = document.time_frame()
+                              owner_left_on=left_on, parent_found=parent_found, today=today,
+                              seasonality=profile, seasonality_problem=problem)
     baseline_period = document.baseline_period()
     if frame is None or baseline_period is None:
         return evidence
@@ -813,7 +855,24 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
         known_metrics=known, dimensions=found.dimensions, direction=found.direction,
         accumulates=found.accumulates, data_points=points, baseline_value=baseline,
         baseline_label=baseline_period.label, past_changes=tuple(changes),
-        owner_left_on=left_on, parent_found=parent_found, today=today)
+        owner_left_on=left_on, parent_found=parent_found, today=today, seasonality=profile,
+        seasonality_problem=problem)
+
+
+def _goal_seasonality(document: goals.GoalDocument, metric: str, owner: str,
+                      frame: Period | None, warehouse: Any
+                      ) -> tuple[allocation.SeasonalityProfile | None, str]:
+    """The profile a goal is paced by (entered, or learned from the owner's two calendar
+    years before it starts) and, when learning failed, why."""
+    if isinstance(document.seasonality, list):
+        return allocation.SeasonalityProfile(tuple(document.seasonality)), ""
+    if document.seasonality != "learned" or frame is None:
+        return None, ""
+    try:
+        return learned_seasonality(metric=metric, owner=owner, before=frame.start,
+                                   warehouse=warehouse), ""
+    except (allocation.AllocationError, actuals.ActualsError) as error:
+        return None, str(error)
 
 
 def check_goal(text: str, *, source: str = "goal", today: dt.date | None = None,
@@ -855,6 +914,8 @@ def save_goal(text: str, *, user: object = None, today: dt.date | None = None,
     goal.objective = document.objective
     goal.reason = document.reason
     goal.check_in_cadence = document.check_ins or ""
+    goal.seasonality = profile_json(evidence.seasonality.weights) \
+        if evidence.seasonality is not None else None
     goal.save()
     audit.record(actor=user, action="update" if existing else "create", obj=goal,
                  before=before, after=audit.snapshot(goal))

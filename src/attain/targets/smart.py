@@ -67,6 +67,9 @@ class Evidence:
     """Whether the parent goal exists; None when not looked up."""
     today: dt.date | None = None
     seasonality: SeasonalityProfile | None = None
+    """How the target is paced (entered or learned); None: flat."""
+    seasonality_problem: str = ""
+    """Why a learned profile could not be had (the goal is then paced flat)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,9 @@ def _measurable(goal: GoalDocument, evidence: Evidence, baseline: Decimal | None
         failures.append(f"{goal.metric} has no data for {goal.owner} yet")
     elif evidence.data_points is not None:
         passes.append(f"{evidence.data_points} past periods of data for {goal.owner}")
+    if evidence.seasonality_problem:
+        warnings.append(f"seasonality: learned: {evidence.seasonality_problem}; it will be "
+                        f"paced flat")
     if target is None:
         failures.append(f"the target {goal.target.text} is relative, and the baseline period "
                         f"has no value for {goal.owner} to be relative to")
