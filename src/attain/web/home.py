@@ -226,8 +226,7 @@ class Forecast:
     pipeline: Decimal
     weighted: Decimal
     remaining_quota: list[tuple[str, Decimal]]
-    """(currency, quota still to book) of the team in the run: quota − credited, never
-    below zero."""
+    """(currency, bookings quota still to book) of the people below the manager."""
     coverage: Decimal | None
     """Weighted pipeline ÷ remaining quota, when both are in the reporting currency."""
     people: int = 0
@@ -256,11 +255,36 @@ def _pipeline_by_person(quarter: Period) -> dict[str, dict[str, Decimal]]:
     return result
 
 
+def _quota_left(*, run: CalculationRun, quarter: Period, people: set[str]
+                ) -> list[tuple[str, Decimal]]:
+    """(currency, quota − credited) over ``people``'s approved bookings quotas of
+    ``quarter``, never below zero. Credited is what the run counted on their
+    quota-carrying components; someone with a quota and nothing credited yet (the engine
+    writes no measure row for them) still counts their whole quota."""
+    from attain.metrics.org import QUOTA_METRIC
+    from attain.targets import services as target_services
+
+    quotas = [quota for quota in target_services.current_quotas(
+        period=quarter.label, metric=QUOTA_METRIC)
+        if quota.person is not None and quota.person.employee_id in people]
+    credited: dict[str, list[Decimal]] = defaultdict(list)
+    for row in web_services.summaries(run, people):
+        if row.quota is not None and row.period_start == quarter.start:
+            credited[row.payee_id].append(row.credited)
+    remaining: dict[str, list[Decimal]] = defaultdict(list)
+    for quota in quotas:
+        assert quota.person is not None
+        remaining[quota.currency].append(quota.amount)
+        remaining[quota.currency].extend(-value for value in credited.get(
+            quota.person.employee_id, []))
+    return sorted((currency, max(ZERO, round_money(sum_money(parts))))
+                  for currency, parts in remaining.items())
+
+
 def forecast(*, run: CalculationRun, manager_id: str, team: set[str]) -> Forecast:
     """The team's open pipeline due in the run's quarter by forecast category, weighted
-    pipeline, and the quota the team still has to book (from the run: each member's quota
-    minus credited on their quota-carrying components; the manager's own roll-up
-    component is left out, it would count the team twice)."""
+    pipeline, and the bookings quota the team still has to book (the people below the
+    manager; the manager's own roll-up quota is left out, it would count the team twice)."""
     quarter = _quarter_of(run)
     pipeline = _pipeline_by_person(quarter)
     members = team | {manager_id}
@@ -277,12 +301,7 @@ def forecast(*, run: CalculationRun, manager_id: str, team: set[str]) -> Forecas
                      key=lambda item: (order.get(item[0], len(order)), item[0]))
     categories = [(name.replace("_", " ").capitalize() or "Uncategorised", sum_money(amounts))
                   for name, amounts in ordered]
-    remaining: dict[str, list[Decimal]] = defaultdict(list)
-    for row in web_services.summaries(run, team - {manager_id}):
-        if row.quota is not None:
-            remaining[row.currency].append(row.quota - row.credited)
-    left = sorted((currency, max(ZERO, round_money(sum_money(parts))))
-                  for currency, parts in remaining.items())
+    left = _quota_left(run=run, quarter=quarter, people=team - {manager_id})
     weighted_total = sum_money(weighted)
     coverage = None
     if len(left) == 1 and left[0][0] == "USD" and left[0][1] > 0:
@@ -304,6 +323,7 @@ class Behind:
     status: str
     status_label: str
     day: dt.date
+    """Since when: the day of the change that put the target here."""
     reason: str
     message: str
     causes: list[dict[str, Any]]
@@ -341,7 +361,8 @@ def behind(*, people: Iterable[str], since: dt.date, limit: int = 12) -> list[Be
         details = alert.alert if alert is not None else {}
         found.append(Behind(
             employee_id=owner.employee_id, name=owner.name, target=target,
-            status=record.status, status_label=record.get_status_display(), day=record.day,
+            status=record.status, status_label=record.get_status_display(),
+            day=alert.day if alert is not None else record.day,
             reason=(alert.reason if alert is not None else "") or record.reason,
             message=details.get("message", ""), causes=list(details.get("causes", []))))
     worst: dict[str, int] = {TargetStatus.OFF_TRACK.value: 0, TargetStatus.AT_RISK.value: 1}

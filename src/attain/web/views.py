@@ -30,9 +30,10 @@ def _display(summary: web_services.ComponentSummary, names: dict[str, str],
     return row
 
 
-def _to_do(user: Any, person: Person | None, role: str | None,
-           run: Any) -> dict[str, Any]:
-    """What waits for this person: their goals, open disputes, pay runs to approve."""
+def _to_do(person: Person | None, role: str | None, run: Any,
+           visible_today: set[str] | None) -> dict[str, Any]:
+    """What waits for this person: their goals, open disputes (of the people they may see
+    today), pay runs to approve."""
     from attain.payouts.models import Dispute, DisputeState, PayRun, RunState
     from attain.targets.models import Goal, StatusRecord
 
@@ -47,11 +48,9 @@ def _to_do(user: Any, person: Person | None, role: str | None,
         if run is not None and role in (AccessRole.REP, AccessRole.MANAGER):
             context["statement_url"] = f"/statements/{person.employee_id}/{run.period}/"
     if role in (AccessRole.MANAGER, AccessRole.ADMIN, AccessRole.REP):
-        day = dt.date.today()
         open_disputes = Dispute.objects.filter(state=DisputeState.OPEN)
-        visible = access.visible_people(user, day)
-        if visible is not access.ALL:
-            open_disputes = open_disputes.filter(employee_id__in=visible)
+        if visible_today is not access.ALL:
+            open_disputes = open_disputes.filter(employee_id__in=visible_today)
         context["open_disputes"] = open_disputes.count()
     waits: dict[str, str] = {AccessRole.MANAGER: RunState.CALCULATED,
                              AccessRole.ADMIN: RunState.CALCULATED,
@@ -74,10 +73,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "role_label": dict(AccessRole.choices).get(role or "", ""),
     }
     sells = person is not None and role in (AccessRole.REP, AccessRole.MANAGER)
+    visible_today = access.visible_people(request.user, today)
     if run is not None:
         day = min(today, run.period_end)
         context["day"] = day
-        visible = access.visible_people(request.user, day)
+        visible = (visible_today if day == today
+                   else access.visible_people(request.user, day))
         if person is not None and sells:
             rows = web_services.summaries(run, visible)
             names = dict(Person.objects.filter(employee_id__in={r.payee_id for r in rows})
@@ -102,7 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["pay_runs"] = home_services.pay_runs()
     if role == AccessRole.EXECUTIVE:
         context["dashboard"] = True
-    context.update(_to_do(request.user, person, role, run))
+    context.update(_to_do(person, role, run, visible_today))
     if sells and run is not None:
         context["products"] = home_services.products()
         context["estimate_day"] = min(today, run.period_end).isoformat()
