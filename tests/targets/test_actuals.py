@@ -57,3 +57,36 @@ def test_an_unknown_metric_or_owner_is_said_plainly(company: str) -> None:
         actuals.series("revnue", "company", JANUARY, dt.date(2026, 1, 31))
     with pytest.raises(actuals.ActualsError, match="write company, person:ID"):
         actuals.owner_filters("E1")
+
+
+def test_past_changes_compare_windows_of_the_goals_length_as_far_back_as_the_baseline(
+        warehouse: str) -> None:
+    # E1 sold 100, 200, 300 in Jul-Sep 2025 (Q3: 600) and 400, 500, 600 in Oct-Dec
+    # (Q4: 1,500). For a Q1 2026 goal, quarter windows tiled back from 1 January:
+    # - against the quarter before (lag 3): Q4 1,500 vs Q3 600 = +150%; Q3 vs Q2 (none)
+    #   is no change; so [1.5];
+    # - year on year (lag 12): Q4 2025 vs Q4 2024 (none): nothing to compare;
+    # - month windows, month before (lag 1): Aug/Jul +100%, Sep/Aug +50%, Oct/Sep
+    #   +33.3333%, Nov/Oct +25%, Dec/Nov +20%.
+    from tests.metrics import builders
+
+    builders.load(warehouse, transactions="""
+        transaction_id,owner_id,amount,booked_on
+        T7,E1,100.00,2025-07-10
+        T8,E1,200.00,2025-08-10
+        T9,E1,300.00,2025-09-10
+        T10,E1,400.00,2025-10-10
+        T11,E1,500.00,2025-11-10
+        T12,E1,600.00,2025-12-10
+    """)
+    builders.org("person_id,team,valid_from\nE1,T1,2025-01-01\n")
+    q1 = DEFAULT_CALENDAR.parse("FY2026-Q1")
+    prior, months = actuals.past_changes("revenue", "person:E1", q1, window_months=3,
+                                         lag_months=3)
+    assert (prior, months) == ([Decimal("1.5")], 6)
+    assert actuals.past_changes("revenue", "person:E1", q1, window_months=3,
+                                lag_months=12)[0] == []
+    monthly = actuals.past_changes("revenue", "person:E1", JANUARY, window_months=1,
+                                   lag_months=1)[0]
+    assert sorted(monthly) == [Decimal("0.2"), Decimal("0.25"), Decimal("0.333333"),
+                               Decimal("0.5"), Decimal("1")]

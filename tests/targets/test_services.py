@@ -366,3 +366,29 @@ def test_a_goal_with_learned_seasonality_is_paced_by_the_owners_history(company:
                                                             owner="person:E1")
                 if status.kind == "goal"]
     assert status.assessment.expected == Decimal("1919.05")
+
+
+def test_a_year_on_year_target_is_judged_against_year_on_year_changes(warehouse: str) -> None:
+    # E1: Dec 2024 1,000, Jan 2025 1,000, Nov 2025 500, Dec 2025 1,100. January 2026's
+    # 1,300 against January 2025's 1,000 needs +30%. Month on month E1 once grew +120%
+    # (Nov → Dec 2025), which would make +30% look easy; but year on year, the only
+    # comparable change is Dec 2025 against Dec 2024: +10%. +30% is above it: a warning.
+    from tests.metrics import builders
+
+    builders.load(warehouse, transactions="""
+        transaction_id,owner_id,amount,booked_on
+        A,E1,1000.00,2024-12-10
+        B,E1,1000.00,2025-01-10
+        C,E1,500.00,2025-11-10
+        D,E1,1100.00,2025-12-10
+    """)
+    builders.org("person_id,team,valid_from\nE1,T1,2024-01-01\n")
+    report = services.check_goal(
+        "goal: g\nmetric: revenue\nowner: person:E1\ntarget: 1300\nperiod: 2026-01\n"
+        "objective: x\ncheck_ins: weekly\n", today=dt.date(2026, 1, 1))
+    achievable = report.verdict("achievable")
+    assert achievable.outcome == "warn"
+    assert achievable.reasons[0] == (
+        "needs 30.00% growth (1000 in 2025-01 → 1300), above the 90th percentile of past "
+        "growth: 0 of 1 past periods (owner and peers) improved as much; 90th percentile "
+        "10.00%, best 10.00%")

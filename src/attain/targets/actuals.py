@@ -25,7 +25,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from itertools import pairwise
 from typing import Any, Literal
 
 from attain.core.money import ROUNDING, ZERO
@@ -195,42 +194,82 @@ def values_over(metric: str, owners: Sequence[str], start: dt.date, end: dt.date
     return out
 
 
-def past_changes(metric: str, owner: str, before: dt.date, grain: Literal["month", "quarter"],
-                 *, filters: Mapping[str, Any] | None = None, warehouse: Any = None,
-                 history_years: int = 2,
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def past_changes(metric: str, owner: str, frame: Period, *, window_months: int,
+                 lag_months: int, filters: Mapping[str, Any] | None = None,
+                 warehouse: Any = None, history_years: int = 2,
                  calendar: FiscalCalendar = DEFAULT_CALENDAR) -> tuple[list[Decimal], int]:
-    """Relative changes between consecutive ``grain`` periods over the ``history_years``
-    before ``before``, for the owner and their peers (everyone cut by the owner's
-    dimension), and how many periods the owner has a value in."""
+    """Past changes comparable with a goal's: each window of ``window_months`` (the goal's
+    length), tiled back from the goal's start over ``history_years``, against the window
+    ``lag_months`` before it (12 when the baseline is last year, the goal's length when
+    it is the period before), for the owner and their peers (everyone cut by the owner's
+    dimension, with the goal's filters). Also how many months (or periods) of the history
+    the owner has a value in.
+
+    Additive metrics are summed month by month into windows of any length. A ratio or a
+    level cannot be summed: it is read at the catalog grain nearest the goal's length
+    (month, quarter or year), each period against the one ``lag_months`` before (rounded
+    to whole periods), so its value is always the catalog's own.
+    """
     from attain import metrics
 
     kind, _, key = owner.partition(":")
     by = [] if kind == "company" else [kind]
     found = metrics.get(catalog_name(metric))
-    first = calendar.period_containing(
-        dt.date(before.year - history_years, before.month, 1), grain).start
-    last = calendar.period_containing(before, grain).prior().end
+    window_months = max(window_months, 1)
+    if facts(metric).accumulates:
+        grain: Literal["month", "quarter", "year"] = "month"
+        size = window_months
+    else:
+        grain = "month" if window_months < 2 else "quarter" if window_months < 8 else "year"
+        size = {"month": 1, "quarter": 3, "year": 12}[grain]
+    lag = max(round(lag_months / size), 1) * size if grain != "month" else max(lag_months, 1)
+    anchor = frame.start.replace(day=1)
+    if grain != "month":
+        anchor = calendar.period_containing(frame.start, grain).start
+    history = history_years * 12
+    first = _months_back(anchor, history + lag + size)
+    last = anchor - dt.timedelta(days=1)
     if last < first:
         return [], 0
     try:
-        rows = found.query(by=by, grain=grain, start=first, end=last, filters=dict(filters or {}),
-                           warehouse=warehouse, calendar=calendar).to_pyarrow().to_pylist()
+        rows = found.query(by=by, grain=grain, start=first, end=last,
+                           filters=dict(filters or {}), warehouse=warehouse,
+                           calendar=calendar).to_pyarrow().to_pylist()
     except metrics.MetricError as error:
         raise ActualsError(str(error)) from None
-    by_member: dict[str, list[tuple[dt.date, Decimal | None]]] = {}
+    by_member: dict[str, dict[dt.date, Decimal]] = {}
     for row in rows:
-        member = str(row[kind]) if by else ""
-        by_member.setdefault(member, []).append((row["period_start"], row["value"]))
+        if row["value"] is not None:
+            member = str(row[kind]) if by else ""
+            by_member.setdefault(member, {})[row["period_start"]] = row["value"]
+    step = 1 if grain == "month" else size
+
+    def window(values: dict[dt.date, Decimal], end_exclusive: dt.date) -> Decimal | None:
+        starts = [_months_back(end_exclusive, months)
+                  for months in range(step, size + 1, step)]
+        present = [values[start] for start in starts if start in values]
+        if not present:
+            return None
+        return sum(present, ZERO) if grain == "month" else present[0]
+
     changes: list[Decimal] = []
     with localcontext() as context:
         context.prec = 38
         for values in by_member.values():
-            values.sort(key=lambda item: item[0])
-            for (_, earlier), (_, later) in pairwise(values):
-                if earlier and later is not None:
+            for tile in range(history // size):
+                end = _months_back(anchor, tile * size)
+                later = window(values, end)
+                earlier = window(values, _months_back(end, lag))
+                if later is not None and earlier:
                     changes.append(((later - earlier) / abs(earlier)).quantize(
                         Decimal("0.000001"), rounding=ROUNDING))
-    own = sum(1 for _, value in by_member.get(key if by else "", []) if value is not None)
+    own = len(by_member.get(key if by else "", {}))
     return changes, own
 
 

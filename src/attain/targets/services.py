@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from django.db import transaction
@@ -847,16 +847,27 @@ def gather_evidence(document: goals.GoalDocument, *, today: dt.date | None = Non
         months = len(baseline_period.months()) if document.per == "month" \
             else len(baseline_period.quarters())
         baseline = round_money(baseline / months)
-    grain: Literal["month", "quarter"] = "month" if document.per == "month" or \
-        frame.days <= 31 else "quarter"
-    changes, points = actuals.past_changes(metric, owner, frame.start, grain,
-                                           filters=document.filters, warehouse=warehouse)
+    # Like with like: past windows of the goal's length (a month or quarter for a target
+    # per month or quarter), each against the window as far back as the baseline is from
+    # the goal (a year for last year's, the goal's length for the period before; a
+    # starting level (from:) is where the goal starts, so the window just before).
+    window = {"month": 1, "quarter": 3}.get(document.per or "", len(frame.months()))
+    lag = window if document.from_ is not None else max(
+        _months_between(baseline_period.start, frame.start), 1)
+    changes, points = actuals.past_changes(metric, owner, frame, window_months=window,
+                                           lag_months=lag, filters=document.filters,
+                                           warehouse=warehouse)
     return smart.Evidence(
         known_metrics=known, dimensions=found.dimensions, direction=found.direction,
         accumulates=found.accumulates, data_points=points, baseline_value=baseline,
         baseline_label=baseline_period.label, past_changes=tuple(changes),
         owner_left_on=left_on, parent_found=parent_found, today=today, seasonality=profile,
         seasonality_problem=problem)
+
+
+def _months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from ``earlier``'s month to ``later``'s (FY2025-Q1 → FY2026-Q1: 12)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
 def _goal_seasonality(document: goals.GoalDocument, metric: str, owner: str,

@@ -5,6 +5,7 @@
   target has a baseline value to be relative to.
 - **Achievable**: the change the goal needs (target against the baseline) is set against
   the distribution of past changes of the same metric over periods of the same length,
+  each against the period as far back as the baseline is (year on year for last year's),
   for the owner and their peers: above the 90th percentile warns, with the evidence shown.
   The 90th percentile is the nearest-rank one (the smallest past change with at least 90%
   of changes at or below it). For a lower-is-better metric, a fall is the improvement.
@@ -61,8 +62,8 @@ class Evidence:
     baseline_label: str = ""
     """Which period the baseline value is for, to show with it."""
     past_changes: tuple[Decimal, ...] = ()
-    """Relative changes (0.1 = +10%) between consecutive periods of the goal's length, for
-    the owner and their peers."""
+    """Relative changes (0.1 = +10%) of past windows of the goal's length against the
+    window as far back as the baseline is, for the owner and their peers."""
     parent_found: bool | None = None
     """Whether the parent goal exists; None when not looked up."""
     today: dt.date | None = None
