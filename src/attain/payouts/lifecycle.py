@@ -78,7 +78,10 @@ def get_pay_run(period: str | Period) -> PayRun:
 
 
 def summary(period: str | Period) -> PayRunSummary:
-    pay_run = get_pay_run(period)
+    return _summary(get_pay_run(period))
+
+
+def _summary(pay_run: PayRun) -> PayRunSummary:
     earned: dict[str, Decimal] = defaultdict(lambda: ZERO)
     payable: dict[str, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -94,7 +97,8 @@ def summary(period: str | Period) -> PayRunSummary:
 
 def pay_runs() -> list[PayRunSummary]:
     """Every pay run, oldest period first, with its totals (for the runs page)."""
-    return [summary(run.period) for run in PayRun.objects.order_by("period_start")]
+    return [_summary(run) for run in
+            PayRun.objects.order_by("period_start").prefetch_related("payouts")]
 
 
 def open_period(*, period: str | Period, actor: Any = None) -> PayRunSummary:
@@ -371,8 +375,17 @@ def approve(*, period: str | Period, actor: Any, level: str,
 def approvals(*, period: str | Period) -> list[tuple[str, str, str, dt.datetime]]:
     """(employee id, level, approved by, when) for every approval of the pay run."""
     pay_run = get_pay_run(period)
-    return [(a.employee_id, a.level, _actor_name(a.approved_by) if a.approved_by else "",
-             a.approved_at) for a in pay_run.approvals.select_related("approved_by")]
+    # the approver's person joined in, so naming them costs no query per approval
+    found = pay_run.approvals.select_related("approved_by__person")
+    return [(a.employee_id, a.level, _approver_name(a.approved_by), a.approved_at)
+            for a in found]
+
+
+def _approver_name(user: Any) -> str:
+    if user is None:
+        return ""
+    person = getattr(user, "person", None)
+    return person.name if person is not None else str(user.username or "the system")
 
 
 def mark_paid(*, period: str | Period, actor: Any = None) -> PayRunSummary:

@@ -40,7 +40,23 @@ def role_of(user: Any) -> str | None:
 
 
 def visible_people(user: Any, day: dt.date) -> set[str] | None:
-    """Employee ids whose money ``user`` may see on ``day``; None means everyone."""
+    """Employee ids whose money ``user`` may see on ``day``; None means everyone.
+
+    Remembered on the user object per day for the rest of the request, like
+    :func:`person_of`: a list checks it once per row (disputes, approvals), and working out
+    a manager's reporting lines costs three queries each time."""
+    remembered: dict[dt.date, set[str] | None] | None = getattr(user, "_attain_visible", None)
+    if remembered is None:
+        remembered = {}
+        if getattr(user, "is_authenticated", False):
+            user._attain_visible = remembered
+    if day not in remembered:
+        remembered[day] = _visible_people(user, day)
+    found = remembered[day]
+    return found if found is ALL else set(found)
+
+
+def _visible_people(user: Any, day: dt.date) -> set[str] | None:
     role = role_of(user)
     if role in (AccessRole.ADMIN, AccessRole.FINANCE):
         return ALL

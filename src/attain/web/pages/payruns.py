@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -28,12 +29,12 @@ MONEY_ROLES = (AccessRole.ADMIN, AccessRole.FINANCE)
 @roles(AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.MANAGER)
 def payruns(request: HttpRequest) -> HttpResponse:
     role = access.role_of(request.user)
-    runs = list(PayRun.objects.order_by("-period_start"))
-    summaries = []
-    for run in runs:
-        summary = lifecycle.summary(run.period)
-        summaries.append({"run": run, "summary": summary,
-                          "approvals": len(lifecycle.approvals(period=run.period))})
+    # three queries whatever the number of pay runs and payees: never one per row
+    runs = list(PayRun.objects.order_by("-period_start")
+                .annotate(approval_count=Count("approvals")))
+    totals = {summary.period: summary for summary in lifecycle.pay_runs()}
+    summaries = [{"run": run, "summary": totals[run.period], "approvals": run.approval_count}
+                 for run in runs]
     period = request.GET.get("period") or (runs[0].period if runs else "")
     context: dict[str, Any] = {"summaries": summaries, "role": role, "period": period,
                                "quarters": _quarters(dt.date.today()),
