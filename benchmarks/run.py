@@ -19,6 +19,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("benchmarks.metrics", [], ["--transactions", "1000000", "--people", "1000"]),
     ("benchmarks.targets", [], ["--reps", "1000"]),
     ("benchmarks.payouts", [], ["--transactions", "1000000", "--people", "1000"]),
+    ("benchmarks.web", [], ["--users", "5", "--seconds", "3"]),
 ]
 
 
