@@ -36,8 +36,8 @@ from attain.warehouse import load
 marker = Path(sys.argv[2])
 
 def dying(real):
-    def merge(self, table, staged, *, updates):
-        real(self, table, staged, updates=updates)
+    def merge(self, table, staged, **options):
+        real(self, table, staged, **options)
         [(seen,)] = self.rows(f'SELECT count(*) FROM "{table.name}"')
         marker.write_text(str(seen))
         os.kill(os.getpid(), signal.SIGKILL)

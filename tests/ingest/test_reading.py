@@ -45,6 +45,25 @@ def test_encodings_and_delimiters_are_detected(warehouse: str, tmp_path: Path, e
     assert _names(warehouse) == ["Café “Müller”"]
 
 
+def test_a_windows_1252_byte_far_down_a_file_is_still_found(warehouse: str,
+                                                           tmp_path: Path) -> None:
+    # 3,000 ASCII rows (~190 kB, beyond any sample of the head), then one "é" as the single
+    # byte 0xE9: the file is read as UTF-8 first, which DuckDB refuses, and only then
+    # decoded in Python and found to be Windows-1252
+    header, first = ACCOUNTS.format(d=",").splitlines()
+    rows = [first.replace("A7", f"B{n}").replace("Café “Müller”", f"Plain {n}")
+            for n in range(3000)]
+    text = "\n".join([header, *rows, first.replace("A7", "A8").replace("“Müller”", "X")]) + "\n"
+    path = write(tmp_path, "accounts.csv", text, "cp1252")
+    report = services.import_file("accounts", path)
+    assert report.ok and report.added == 3001, [str(issue) for issue in report.errors]
+    assert report.notes == ["read as cp1252, delimiter ','"]
+    from attain.warehouse import connection
+
+    table = connection.connect(warehouse).table("accounts")
+    assert table.filter(table.account_id == "A8").name.to_pyarrow().to_pylist() == ["Café X"]
+
+
 def test_latin1_bytes_that_are_not_windows_1252_still_read(tmp_path: Path) -> None:
     # 0x81 is undefined in Windows-1252, so only Latin-1 decodes this file
     path = tmp_path / "x.csv"

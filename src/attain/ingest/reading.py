@@ -6,11 +6,13 @@ is ever spliced into SQL), and ``_row``, the row number as a spreadsheet shows i
 header is row 1). Types are decided later, by validation, so a bad value is reported with
 the text the user wrote.
 
-CSV: the encoding is detected (a BOM; else UTF-8 if the whole file decodes; else
-Windows-1252; else Latin-1) and non-UTF-8 files are transcoded into a temporary UTF-8 copy
-in chunks; the delimiter is sniffed among ``, ; TAB |``. DuckDB reads the file in parallel
-and sets aside rows with the wrong number of fields or broken quoting, which become errors
-with their line. Excel (.xlsx) is read with openpyxl (first sheet), Parquet by DuckDB.
+CSV: the encoding is detected (a BOM; else UTF-8 if DuckDB reads the whole file as UTF-8
+(it refuses invalid bytes), so most files are never decoded in Python; else, when that
+read fails, UTF-8 if the whole file decodes; else Windows-1252; else Latin-1) and non-UTF-8
+files are transcoded into a temporary UTF-8 copy in chunks; the delimiter is sniffed among
+``, ; TAB |``. DuckDB reads the file in parallel and sets aside rows with the wrong number
+of fields or broken quoting, which become errors with their line. Excel (.xlsx) is read
+with openpyxl (first sheet), Parquet by DuckDB.
 
 This module must never load anything anywhere: it only reads.
 """
@@ -146,48 +148,75 @@ def _check_header(header: list[str], file_name: str) -> list[Issue]:
     return issues
 
 
+def _bom_encoding(path: Path) -> str | None:
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
+
+
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, file_name: str,
               encoding: str | None, delimiter: str | None) -> RawFile:
-    encoding = encoding or detect_encoding(path)
+    encoding = encoding or _bom_encoding(path)
     with tempfile.TemporaryDirectory(prefix="attain-import-") as folder:
+        if encoding is None:
+            # Most files are UTF-8: DuckDB reads them as such and refuses bytes that are not,
+            # so only a file whose first read fails is decoded in Python, to find out why.
+            read = _read_text_csv(con, path, file_name, "utf-8", delimiter, strict_only=True)
+            if read is not None:
+                return read
+            encoding = detect_encoding(path)
         readable = path
-        if encoding not in ("utf-8", "utf-8-sig", "ascii"):
+        if encoding not in _UTF8:
             try:
                 readable = _transcoded(path, encoding, folder)
             except UnicodeDecodeError as error:
                 raise FileProblem(f"the file is not {encoding}: {error.reason} at byte "
                                   f"{error.start}") from None
-        sample = _head_text(readable)
-        if not sample.strip():
-            raise FileProblem("the file is empty: a header row is needed")
-        delimiter = delimiter or detect_delimiter(sample)
-        first_line = sample.splitlines()[0]
-        header = next(csv.reader([first_line], delimiter=delimiter))
-        header = [name.strip() for name in header]
-        issues = _check_header(header, file_name)
-        columns = {column_name(index): "VARCHAR" for index in range(len(header))}
-        columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in columns) + "}"
-        quoted_path = str(readable).replace("'", "''")
-        quoted_delimiter = delimiter.replace("'", "''")
-        read = (f"read_csv('{quoted_path}', header = true, auto_detect = false, "
-                f"columns = {columns_sql}, delim = '{quoted_delimiter}', quote = '\"', "
-                f"escape = '\"', strict_mode = true, null_padding = false, "
-                f"max_line_size = {MAX_LINE_BYTES}, parallel = true")
-        rejects: list[tuple[Any, ...]] = []
+        read = _read_text_csv(con, readable, file_name, encoding, delimiter, strict_only=False)
+        assert read is not None
+        return read
+
+
+def _read_text_csv(con: duckdb.DuckDBPyConnection, readable: Path, file_name: str,
+                   encoding: str, delimiter: str | None, *, strict_only: bool) -> RawFile | None:
+    """Read a UTF-8 file into ``raw``; with ``strict_only``, None when any row is broken
+    (nothing is created then), else broken rows are set aside as issues."""
+    sample = _head_text(readable)
+    if not sample.strip():
+        raise FileProblem("the file is empty: a header row is needed")
+    delimiter = delimiter or detect_delimiter(sample)
+    first_line = sample.splitlines()[0]
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    header = [name.strip() for name in header]
+    issues = _check_header(header, file_name)
+    columns = {column_name(index): "VARCHAR" for index in range(len(header))}
+    columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in columns) + "}"
+    quoted_path = str(readable).replace("'", "''")
+    quoted_delimiter = delimiter.replace("'", "''")
+    read = (f"read_csv('{quoted_path}', header = true, auto_detect = false, "
+            f"columns = {columns_sql}, delim = '{quoted_delimiter}', quote = '\"', "
+            f"escape = '\"', strict_mode = true, null_padding = false, "
+            f"max_line_size = {MAX_LINE_BYTES}, parallel = true")
+    rejects: list[tuple[Any, ...]] = []
+    try:
+        # a well-formed file reads in one pass; only a file with broken rows is read
+        # again, setting those rows aside to report each with its line
+        con.execute(f"CREATE TABLE raw_read AS SELECT * FROM {read})")
+    except duckdb.Error:
+        if strict_only:
+            return None
         try:
-            # a well-formed file reads in one pass; only a file with broken rows is read
-            # again, setting those rows aside to report each with its line
-            con.execute(f"CREATE TABLE raw_read AS SELECT * FROM {read})")
-        except duckdb.Error:
-            try:
-                con.execute(f"CREATE TABLE raw_read AS SELECT * FROM {read}, "
-                            "store_rejects = true)")
-                rejects = con.execute(
-                    "SELECT DISTINCT ON (line) line, error_type, error_message, csv_line "
-                    "FROM reject_errors ORDER BY line").fetchall()
-            except duckdb.Error as error:
-                raise FileProblem("the file cannot be read as CSV: "
-                                  f"{_first_line(str(error))}") from None
+            con.execute(f"CREATE TABLE raw_read AS SELECT * FROM {read}, "
+                        "store_rejects = true)")
+            rejects = con.execute(
+                "SELECT DISTINCT ON (line) line, error_type, error_message, csv_line "
+                "FROM reject_errors ORDER BY line").fetchall()
+        except duckdb.Error as error:
+            raise FileProblem("the file cannot be read as CSV: "
+                              f"{_first_line(str(error))}") from None
     for line, _type, message, text in rejects:
         issues.append(Issue(file_name, int(line), "", _short(text or ""),
                             f"the row cannot be read: {message}"))

@@ -175,7 +175,7 @@ class _Session(Protocol):
 
     def stage(self, table: Table, data: pa.Table) -> str: ...
 
-    def merge(self, table: Table, staged: str, *, updates: bool) -> None: ...
+    def merge(self, table: Table, staged: str, *, updates: bool, all_new: bool) -> None: ...
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]: ...
 
@@ -280,10 +280,11 @@ class _DuckDBSession:
         _refuse_duplicate_keys(self, table, view,
                                against=_quote(table.name) if appending else None)
         columns = _column_list(table)
-        self.cursor.execute(
-            f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}")
+        with self._unordered(data.num_rows):
+            self.cursor.execute(
+                f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}")
 
-    def merge(self, table: Table, staged: str, *, updates: bool) -> None:
+    def merge(self, table: Table, staged: str, *, updates: bool, all_new: bool) -> None:
         # Rows whose key is new or whose values changed: the changed ones leave first, then
         # every staged row whose key is not (or no longer) in the table goes in.
         target = _quote(table.name)
@@ -292,9 +293,33 @@ class _DuckDBSession:
                 f"DELETE FROM {target} e USING {staged} i WHERE {_keys_equal(table, 'i', 'e')} "
                 f"AND ({_differs(table, 'i', 'e')})")
         columns = _column_list(table)
-        self.cursor.execute(
-            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staged} i WHERE NOT "
-            f"EXISTS (SELECT 1 FROM {target} e WHERE {_keys_equal(table, 'i', 'e')})")
+        only_missing = "" if all_new else (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {target} e WHERE {_keys_equal(table, 'i', 'e')})")
+        [(rows,)] = self.rows(f"SELECT count(*) FROM {staged}")
+        with self._unordered(int(rows)):
+            self.cursor.execute(
+                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staged} i{only_missing}")
+
+    @contextmanager
+    def _unordered(self, rows: int) -> Iterator[None]:
+        """Let a large insert store rows in whatever order its threads finish.
+
+        Keeping the Arrow order makes DuckDB's threads wait for each other (measured: a
+        third of the insert's time). The setting is global to the database, so it is changed
+        only for this statement, under the write lock, and put back; readers of other
+        cursors meanwhile may see rows in another order, which no query without ORDER BY
+        may rely on anyway. Loads of at most one row group run on one thread and keep their
+        order, so small tables read back as written.
+        """
+        if rows <= _DUCKDB_ROW_GROUP:
+            yield
+            return
+        [(previous,)] = self.rows("SELECT current_setting('preserve_insertion_order')")
+        self.cursor.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            self.cursor.execute(f"SET preserve_insertion_order = {bool(previous)}")
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]:
         reader = self.cursor.execute(sql).to_arrow_reader(_BATCH_ROWS)
@@ -376,7 +401,7 @@ class _PostgresSession:
         self.execute(f"LOCK TABLE {_quote(table.name)} IN SHARE ROW EXCLUSIVE MODE")
         return staged
 
-    def merge(self, table: Table, staged: str, *, updates: bool) -> None:
+    def merge(self, table: Table, staged: str, *, updates: bool, all_new: bool) -> None:
         # New keys go in and changed rows are updated in place: readers keep reading the
         # committed rows throughout (no TRUNCATE, no table lock against them).
         columns = _column_list(table)
@@ -630,7 +655,8 @@ def merge_table(
             if dry_run or not (merged.added or merged.updated):
                 return merged
             stage("writing")
-            session.merge(table, staged, updates=merged.updated > 0)
+            session.merge(table, staged, updates=merged.updated > 0,
+                          all_new=merged.added == conformed.num_rows)
         except _DATABASE_ERRORS as error:
             reason = str(error).strip()
             raise LoadError(f"the database refused the rows, nothing was loaded: {reason}",
