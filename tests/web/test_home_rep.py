@@ -23,6 +23,7 @@ from attain.core.periods import DEFAULT_CALENDAR
 from attain.engine import run as engine_run
 from attain.engine.models import CalculationRun
 from attain.org.models import Person
+from attain.targets.models import Quota
 from attain.web import home as home_services
 from attain.web import services as web_services
 from attain.web.services import ComponentSummary
@@ -189,7 +190,28 @@ def test_the_rep_home_reads_a_bounded_number_of_queries(
         calculated: str, client: Client, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     client.login(username="rep", password="pw-for-tests")
     client.get("/")  # first view fills the caches (run rows, products, parsed plans)
-    with django_assert_max_num_queries(14):
+    # session, user, person, runs (2: none contains today), names, plan document, runs of
+    # the year, goals, disputes: 10, however many components or quarters.
+    with django_assert_max_num_queries(11):
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(6):
         assert client.get("/home/standing/").status_code == 200
+
+
+def test_a_quota_with_nothing_credited_yet_still_shows_its_gauge_and_next_tier(
+        warehouse: str, client: Client) -> None:
+    from tests.demo_company import load_small_demo
+
+    load_small_demo(warehouse)
+    engine_run.run(period="2026-Q4")
+    rep = _rep()
+    # In Q4 Javier has booked renewals only: the run measured no bookings for him, but his
+    # Q4 bookings quota is 177,000.00 (ramping), so the home shows 0% of it, the 4% tier,
+    # and 100% × 177,000 − 0 = 177,000.00 to book before 8%.
+    quota = Quota.objects.get(person=rep, period="FY2026-Q4", metric="bookings")
+    assert quota.amount == Decimal("177000.00")
+    client.login(username="rep", password="pw-for-tests")
+    page = _page(client)
+    assert "0.0% of 177,000 quota" in page
+    assert ("At 0% you're in the 4% tier; from 100% each USD over it pays 8% "
+            "(177,000.00 USD more to get there).") in page

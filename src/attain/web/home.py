@@ -81,6 +81,50 @@ def progress(summary: web_services.ComponentSummary, *, day: dt.date) -> dict[st
     return row
 
 
+def not_started(*, run: CalculationRun, employee_id: str,
+                present: list[web_services.ComponentSummary]
+                ) -> list[web_services.ComponentSummary]:
+    """Quota-carrying components of ``employee_id``'s plan with nothing credited yet in the
+    run's quarter, as 0% rows: the engine writes a measure only where something was
+    credited, but a rep three weeks into a quarter with no deal yet still has a quota, a
+    pace line and a next tier. Empty when the run already measured a quota for them."""
+    from attain.plans.models import PlanAssignment, PlanVersion, VersionStatus
+    from attain.targets.models import OwnerType, Quota, QuotaStatus
+
+    if any(row.quota is not None for row in present):
+        return []
+    quarter = _quarter_of(run)
+    quotas: dict[str, Quota] = {}
+    for quota in Quota.objects.filter(owner_type=OwnerType.PERSON,
+                                      person__employee_id=employee_id,
+                                      period=quarter.label, status=QuotaStatus.APPROVED
+                                      ).order_by("version"):
+        quotas[quota.metric] = quota
+    if not quotas:
+        return []
+    day = min(run.period_end, quarter.end)
+    plan_ids = PlanAssignment.objects.as_of(day).filter(
+        person__employee_id=employee_id).values_list("plan_id", flat=True)
+    version = (PlanVersion.objects.as_of(day).filter(plan_id__in=plan_ids,
+                                                     status=VersionStatus.PUBLISHED)
+               .select_related("plan").order_by("-number").first())
+    if version is None:
+        return []
+    document = tiers.plan_document(version.plan.code, version.number)
+    shown = {row.component for row in present}
+    found = []
+    for component in document.components if document else []:
+        carried = quotas.get(component.quota or "")
+        if (carried is None or component.period != "quarter" or component.payout is None
+                or component.id in shown):
+            continue
+        found.append(web_services.ComponentSummary(
+            employee_id, component.id, quarter.label, ZERO, carried.amount, ZERO,
+            round_money(ZERO), carried.currency, version.plan.code, version.number,
+            quarter.start, quarter.end))
+    return found
+
+
 # --- earnings to date -----------------------------------------------------------------------
 
 

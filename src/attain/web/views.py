@@ -83,9 +83,12 @@ def home(request: HttpRequest) -> HttpResponse:
             rows = web_services.summaries(run, visible)
             names = dict(Person.objects.filter(employee_id__in={r.payee_id for r in rows})
                          .values_list("employee_id", "name"))
+            mine = [r for r in rows if r.payee_id == person.employee_id]
+            mine = home_services.not_started(run=run, employee_id=person.employee_id,
+                                             present=mine) + mine
             context["mine"] = [
                 _display(r, names, day) | {"next_tier": home_services.next_tier(r)}
-                for r in rows if r.payee_id == person.employee_id]
+                for r in mine]
             context["team"] = [_display(r, names, day) for r in rows
                                if r.payee_id != person.employee_id]
             context["year_to_date"] = home_services.plan_year_earnings(
