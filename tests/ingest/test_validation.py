@@ -44,6 +44,24 @@ def test_a_currency_code_is_three_capital_letters_a_to_z_and_nothing_else(
     assert load.table_counts(url=warehouse).get("fx_rates", 0) == 0
 
 
+def test_a_reversal_may_name_a_line_already_imported_or_in_its_own_file_and_nothing_else(
+        warehouse: str, tmp_path: Path) -> None:
+    load_examples(tmp_path, upto="transactions")  # the warehouse holds T1 and T2
+    text = TX_HEADER + (
+        # row 2: refunds T1, imported earlier; row 3: a new order; row 4: refunds row 3's
+        # line; row 5: refunds T77, which exists nowhere
+        "T20,SO-1,,A1,P1,E102,new,-1,100.00,0,-100.00,-10.00,USD,2026-06-01,,,refund,T1\n"
+        "T21,SO-2,,A1,P1,E102,new,1,100.00,0,100.00,10.00,USD,2026-06-01,,,order,\n"
+        "T22,SO-2,,A1,P1,E102,new,-1,100.00,0,-100.00,-10.00,USD,2026-06-02,,,refund,T21\n"
+        "T23,SO-2,,A1,P1,E102,new,-1,100.00,0,-100.00,-10.00,USD,2026-06-02,,,refund,T77\n")
+    report = run("transactions", tmp_path, text)
+    assert errors(report) == [(5, "reverses_transaction_id", "T77",
+                               "no transaction has this transaction_id")]
+    assert report.rejected == 1
+    good = run("transactions", tmp_path, text.rsplit("T23", 1)[0])
+    assert good.ok and good.added == 3
+
+
 def test_every_bad_value_of_a_transactions_file_is_reported_at_once(
         warehouse: str, tmp_path: Path) -> None:
     load_examples(tmp_path, upto="transactions")

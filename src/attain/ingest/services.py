@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 import pyarrow as pa
 from django.db import DatabaseError, transaction
 
@@ -35,7 +36,7 @@ from attain.ingest import reading, validate
 from attain.ingest.kinds import APP, Kind
 from attain.ingest.mapping import HeaderProblem, Mapping, MappingError, load_mapping, staging_sql
 from attain.ingest.report import ImportReport, Issue
-from attain.warehouse import connection, load
+from attain.warehouse import connection, load, schema
 
 Progress = Callable[[str, float], None]
 """Called with what is happening and the fraction done (0 to 1)."""
@@ -60,11 +61,21 @@ def _keys_table(values: list[str]) -> pa.Table:
     return pa.table({"key": pa.array(values, pa.string())})
 
 
-def _warehouse_keys(url: str | None, table: str, column: str) -> pa.Table:
+def _warehouse_keys(url: str | None, table: str, column: str,
+                    only: pa.Table | None = None) -> pa.Table:
+    """The values of ``table.column`` in the warehouse (with ``only``: those of them among
+    ``only``'s keys)."""
     backend = connection.connect(url)
     if table not in backend.list_tables():
         return _keys_table([])
-    data = backend.table(table).select(key=column).distinct().to_pyarrow()
+    keys = backend.table(table).select(key=column)
+    if only is not None:
+        if only.num_rows == 0:
+            return _keys_table([])
+        keys = keys.semi_join(ibis.memtable(only), "key")
+    if schema.get(table).primary_key != (column,):
+        keys = keys.distinct()  # a key column is unique already
+    data = keys.to_pyarrow()
     return data.cast(pa.schema([("key", pa.string())]))
 
 
@@ -82,6 +93,10 @@ def _app_keys(table: str) -> list[str] | None:
 
 
 def _register_references(con: duckdb.DuckDBPyConnection, kind: Kind, url: str | None) -> None:
+    """Tables ``ref_<table>_<column>``: the keys the file's references may name.
+
+    A kind that refers to itself (a refund naming the order it reverses) fetches only the
+    keys its file mentions: the whole table would be every transaction ever imported."""
     for field in kind.fields:
         if not field.references:
             continue
@@ -90,7 +105,15 @@ def _register_references(con: duckdb.DuckDBPyConnection, kind: Kind, url: str | 
         if name in _registered_names(con):
             continue
         app = _app_keys(table)
-        data = _keys_table(app) if app is not None else _warehouse_keys(url, table, column)
+        if app is not None:
+            data = _keys_table(app)
+        elif table == kind.name:
+            mentioned = con.execute(
+                f'SELECT DISTINCT CAST("{field.name}" AS VARCHAR) AS key FROM staged '
+                f'WHERE "{field.name}" IS NOT NULL').to_arrow_table()
+            data = _warehouse_keys(url, table, column, only=mentioned)
+        else:
+            data = _warehouse_keys(url, table, column)
         con.register(name, data)
 
 
@@ -284,9 +307,9 @@ def _import_file(
         progress("checking", 0.2)
         lookups = {spec.lookup for spec in staging.values() if spec.lookup}
         _register_lookups(con, lookups, warehouse_url)
-        _register_references(con, the_kind, warehouse_url)
         try:
             report.skipped = validate.stage(con, the_kind, staging, mapping, raw.header)
+            _register_references(con, the_kind, warehouse_url)
             count, issues = validate.check(con, the_kind, staging, file_name=display)
         except duckdb.Error as error:
             return fail([*raw.issues, Issue(display, 0, "", "",

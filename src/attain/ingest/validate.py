@@ -274,7 +274,7 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
         source = f"(SELECT key FROM {ref}{own})" if ref in _registered(con) or own else None
         what = _SINGULAR.get(target_table, target_table.removesuffix("s")).replace("_", " ")
         reason = literal(f"no {what} has this {target_column}") + (
-            f" || ' (import {target_table} first)'" if target_table != kind.name else "''")
+            f" || ' (import {target_table} first)'" if target_table != kind.name else "")
         value = q(field.name)
         if source is None:
             error(f"{value} IS NOT NULL", labels[field.name], shown(field.name), reason)
