@@ -43,11 +43,13 @@ def split_problems(warehouse: ibis.BaseBackend, opportunities: ibis.Table) -> ib
     """Up to five credited deals whose revenue splits do not total 100%: a query of its
     own, so that a compiled calculation can carry it and run it each time."""
     splits = warehouse.table("splits")
-    revenue = splits.filter(splits.split_type == "revenue")
-    totals = revenue.group_by("opportunity_id").aggregate(total=revenue.share.sum())
     used = opportunities.select(used_id="opportunity_id").distinct()
-    bad = totals.join(used, totals.opportunity_id == used.used_id).filter(
-        totals.total != ibis.literal(1, type=RATE))
+    # The credited deals' splits first, then their totals: one payee's estimate adds up
+    # the splits of their few deals, not of every deal in the warehouse.
+    revenue = splits.filter((splits.split_type == "revenue")
+                            & splits.opportunity_id.isin(used.used_id))
+    totals = revenue.group_by("opportunity_id").aggregate(total=revenue.share.sum())
+    bad = totals.filter(totals.total != ibis.literal(1, type=RATE))
     return bad.select("opportunity_id", "total").order_by("opportunity_id").limit(5)
 
 
