@@ -127,12 +127,16 @@ def render_import_formats_markdown() -> str:
         f"{ERROR_LIMIT:,} listed, then a count) and can be saved as CSV.",
         "- A file with any error loads nothing. A good file is upserted by its key: rows "
         "already there and the same are left alone, changed ones updated, new ones added; "
-        "re-importing the same file changes nothing. Rows are never deleted by an import.",
+        "re-importing the same file changes nothing. Rows are never deleted by an import. "
+        "The comparison and the writing happen in the warehouse in one transaction: readers "
+        "see the old rows until the commit, and an import stopped part way (even killed) "
+        "leaves the warehouse as it was.",
         "- Numbers are never rounded to fit: money has at most 2 decimal places (a mapping "
         "can ask for rounding to the cent, half away from zero). Booleans: "
         f"{booleans}.",
         "- Every import that writes is in the audit log: who, when, file, rows added, "
-        "updated, unchanged and skipped.",
+        "updated, unchanged and skipped. (Should that entry fail to be written after the "
+        "rows are in, the report says the rows were loaded and notes the audit failure.)",
         "", "Kinds, in an order where each one's references are already there:", "",
     ]
     lines += [f"- [{kind.name}](#{kind.name})" for kind in kinds.KINDS]
