@@ -242,7 +242,7 @@ def _jobs(cast: Cast) -> list[Case]:
         cases += [Case("rep", "GET", url, 403), Case("manager", "GET", url, 403),
                   Case("executive", "GET", url, 403), Case("finance", "GET", url, 200),
                   Case("admin", "GET", url, 200)]
-    return cases + [Case("admin", "GET", f"/jobs/{job.pk + 1000}/", 404)]
+    return [*cases, Case("admin", "GET", f"/jobs/{job.pk + 1000}/", 404)]
 
 
 def _payroll(cast: Cast) -> list[Case]:
@@ -254,7 +254,7 @@ def _payroll(cast: Cast) -> list[Case]:
     for url in (f"/payruns/{PERIOD}/payroll/", f"/payruns/{PERIOD}/payroll/?format=xlsx"):
         cases += [Case("rep", "GET", url, 403), Case("manager", "GET", url, 403),
                   Case("executive", "GET", url, 403), Case("finance", "GET", url, 200)]
-    return cases + [Case("api:rep", "GET", f"/api/payruns/{PERIOD}/approvals", 403)]
+    return [*cases, Case("api:rep", "GET", f"/api/payruns/{PERIOD}/approvals", 403)]
 
 
 def _whatif(cast: Cast) -> list[Case]:
