@@ -7,6 +7,9 @@ Everything a deployment changes comes from the environment:
 - ``ATTAIN_SECRET_KEY``: otherwise a key is generated on first run into ``var/secret_key``
   so no secret ever lives in the repository.
 - ``ATTAIN_DEBUG``, ``ATTAIN_ALLOWED_HOSTS``.
+- ``ATTAIN_HTTPS`` (``1``: HTTPS only: secure cookies, redirect, HSTS for
+  ``ATTAIN_HSTS_SECONDS``), ``ATTAIN_BEHIND_PROXY`` (``1``: trust X-Forwarded-Proto from
+  the TLS-terminating proxy). See docs/deployment.md.
 - ``ATTAIN_FISCAL_YEAR_START``: the calendar month (1–12, default 1) the company's fiscal
   year starts in; every default period (metric grains, quotas, runs, pages) follows it
   through :func:`attain.core.company.company_calendar`. See docs/periods.md.
@@ -162,8 +165,18 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG and os.environ.get("ATTAIN_HTTPS", "0") == "1":
+    # Served over HTTPS only: cookies never sent in clear, plain HTTP redirected, browsers
+    # told to stay on HTTPS (HSTS; ATTAIN_HSTS_SECONDS, a year unless set). /healthz stays
+    # reachable over HTTP for a load balancer's probe inside the network.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("ATTAIN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    if os.environ.get("ATTAIN_BEHIND_PROXY", "0") == "1":
+        # The TLS-terminating proxy says the scheme in X-Forwarded-Proto; only trusted when
+        # the proxy sets it on every request (and drops a client's own), see deployment.md.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Long work (runs, imports) goes to the database queue, worked by ``attain serve``'s worker;
 # ATTAIN_TASKS=immediate runs it inside the request instead (the tests set it).
