@@ -392,3 +392,67 @@ def test_a_year_on_year_target_is_judged_against_year_on_year_changes(warehouse:
         "needs 30.00% growth (1000 in 2025-01 → 1300), above the 90th percentile of past "
         "growth: 0 of 1 past periods (owner and peers) improved as much; 90th percentile "
         "10.00%, best 10.00%")
+
+
+def test_a_version_valid_from_mid_period_is_in_force_from_that_day(team: Team) -> None:
+    # v1 30,000 for the whole quarter; v2 36,000 in force from 15 February (approved on
+    # the same day it was typed, but only counting from then).
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "FY2026-Q1", "30000")],
+                         approve=True)
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "FY2026-Q1", "36000",
+                                            valid_from=dt.date(2026, 2, 15))], approve=True)
+
+    def amount_on(day: dt.date) -> Decimal:
+        [quota] = services.current_quotas(owner="person:E1", as_of=day)
+        return quota.amount
+
+    assert amount_on(dt.date(2026, 2, 14)) == Decimal(30000)
+    assert amount_on(dt.date(2026, 2, 15)) == Decimal(36000)
+    # Without a day, the latest approved version, as before.
+    assert [q.amount for q in services.current_quotas(owner="person:E1")] == [Decimal(36000)]
+    # A valid_from outside the quota's period is a row error.
+    with pytest.raises(services.QuotaRowsError, match="2026-04-01 is outside FY2026-Q1"):
+        services.save_quotas([services.QuotaRow("bookings", "person:E1", "FY2026-Q1", "1",
+                                                valid_from=dt.date(2026, 4, 1))])
+
+
+def test_monitoring_reads_the_quota_version_in_force_on_the_day(company: str) -> None:
+    # E1's January quota: v1 3,100 from the start, v2 6,200 from 20 January. On 14 January
+    # v1 is in force: expected 3,100 × 14/31 = 1,400.00. On 31 January v2: 6,200.00.
+    services.save_quotas([services.QuotaRow("bookings", "person:E1", "2026-01", "6200",
+                                            valid_from=dt.date(2026, 1, 20))], approve=True)
+
+    def status_on(day: dt.date) -> services.TargetStatus:
+        [status] = services.target_status(as_of=day, owner="person:E1")
+        return status
+
+    assert status_on(dt.date(2026, 1, 14)).assessment.expected == Decimal("1400.00")
+    assert status_on(dt.date(2026, 1, 31)).assessment.expected == Decimal("6200.00")
+
+
+def test_the_engine_takes_the_quota_version_in_force_on_the_periods_last_day(
+        warehouse: str) -> None:
+    # A rep's FY2026-Q1 quota gets a v2 of 1.00 more, in force from 15 February: a run of
+    # January reads v1, a run of March v2.
+    from attain.engine import run as engine_run
+    from tests.demo_company import load_small_demo
+
+    load_small_demo(warehouse)
+    january = DEFAULT_CALENDAR.parse("2026-01")
+    rep = next(q.person_id for q in engine_run.inputs_from_app(january).quotas
+               if q.start == Q1.start and q.end == Q1.end)
+    before = next(q.amount for q in engine_run.inputs_from_app(january, person=rep).quotas
+                  if q.start == Q1.start and q.metric == "bookings")
+    currency = Quota.objects.filter(person__employee_id=rep, period="FY2026-Q1").first()
+    assert currency is not None
+    services.save_quotas([services.QuotaRow("bookings", f"person:{rep}", "FY2026-Q1",
+                                            before + 1, currency.currency,
+                                            valid_from=dt.date(2026, 2, 15))], approve=True)
+
+    def q1_quota(run_of: str) -> Decimal:
+        inputs = engine_run.inputs_from_app(DEFAULT_CALENDAR.parse(run_of), person=rep)
+        return next(q.amount for q in inputs.quotas
+                    if q.start == Q1.start and q.metric == "bookings")
+
+    assert q1_quota("2026-01") == before
+    assert q1_quota("2026-03") == before + 1

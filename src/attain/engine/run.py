@@ -79,6 +79,8 @@ def inputs_from_app(period: Period, *, plan: str | None = None, person: str | No
     quotas and MBO scores, the reporting lines of people under them, the territories they
     hold), for the estimator, which must not read the whole company for one answer."""
     calendar = calendar or company_calendar()
+    from django.db.models import Q
+
     from attain.org import services as org_services
     from attain.org.models import Person, TeamManager
     from attain.plans.models import PlanAssignment, PlanVersion, VersionStatus
@@ -129,9 +131,11 @@ def inputs_from_app(period: Period, *, plan: str | None = None, person: str | No
                     assignment.person.employee_id, item.document.plan, item.document.version,
                     first, last, currencies.get(assignment.person.employee_id, "USD")))
     # Quotas of the whole plan year (a yearly quota counts from the first quarter), the
-    # latest approved version of each.
+    # approved version of each in force on the period's last day (the latest one whose
+    # valid_from, if any, has come).
     latest: dict[tuple[str, str, str], tuple[int, QuotaRow]] = {}
     approved = Quota.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=end),
         owner_type=OwnerType.PERSON, status=QuotaStatus.APPROVED,
         period_start__gte=year.start, period_end__lte=year.end)
     if person is not None:

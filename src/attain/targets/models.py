@@ -41,6 +41,11 @@ class Quota(models.Model):
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=10, choices=QuotaStatus.choices,
                               default=QuotaStatus.DRAFT)
+    valid_from = models.DateField(
+        null=True, blank=True,
+        help_text="First day this version is in force (a change mid-period); empty: from "
+                  "the period's start. On a day, the approved version in force is the "
+                  "highest-numbered one already valid.")
     seasonality = models.JSONField(
         null=True, blank=True,
         help_text="Twelve monthly weights (January first, as decimal strings) that pace the "

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import Q
 
 from attain.core import audit
 from attain.core.money import CENT, ZERO, D, round_money
@@ -204,6 +205,9 @@ class QuotaRow:
     """The row number in the file it came from, for error messages (0 if none)."""
     seasonality: tuple[Decimal, ...] | None = None
     """Twelve monthly weights (January first) monitoring paces the quota by; None: flat."""
+    valid_from: dt.date | None = None
+    """First day the version is in force, inside the period (a change mid-period); None:
+    from the period's start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,10 +282,16 @@ def _checked_rows(rows: Iterable[QuotaRow], calendar: FiscalCalendar, *,
                 allocation.SeasonalityProfile(tuple(row.seasonality))
             except allocation.AllocationError as error:
                 problems.append(RowError(number, "seasonality", str(error)))
+        if row.valid_from is not None and period is not None \
+                and not period.start <= row.valid_from <= period.end:
+            problems.append(RowError(number, "valid_from", f"{row.valid_from} is outside "
+                                     f"{period.label} ({period.start} to {period.end})",
+                                     str(row.valid_from)))
         errors += problems
         if not problems and owner is not None and period is not None and amount is not None:
-            checked.append((QuotaRow(metric, owner.label, period.label, amount,
-                                     currency, number, row.seasonality), owner, period, amount))
+            checked.append((QuotaRow(metric, owner.label, period.label, amount, currency,
+                                     number, row.seasonality, row.valid_from),
+                            owner, period, amount))
     return checked, errors
 
 
@@ -305,7 +315,8 @@ def save_quotas(rows: Iterable[QuotaRow], *, user: object = None, approve: bool 
             period_end=period.end, amount=amount, currency=row.currency,
             version=(latest.version + 1) if latest else 1,
             status=QuotaStatus.APPROVED if approve else QuotaStatus.DRAFT,
-            seasonality=profile_json(row.seasonality), **owner.fields())
+            seasonality=profile_json(row.seasonality), valid_from=row.valid_from,
+            **owner.fields())
         audit.record(actor=user, action="create", obj=quota,
                      before=audit.snapshot(latest) if latest else None,
                      after=audit.snapshot(quota))
@@ -329,11 +340,16 @@ def approve_quotas(*, quota_ids: Iterable[int], user: object = None) -> int:
 
 
 def current_quotas(*, period: str | None = None, owner: str | None = None,
-                   metric: str | None = None, approved_only: bool = True) -> list[Quota]:
-    """The latest (approved) version of each metric × owner × period quota."""
+                   metric: str | None = None, approved_only: bool = True,
+                   as_of: dt.date | None = None) -> list[Quota]:
+    """The latest (approved) version of each metric × owner × period quota; with ``as_of``,
+    the version in force that day: the highest-numbered one whose ``valid_from`` (empty:
+    the period's start) is on or before it."""
     quotas = Quota.objects.select_related("person", "team", "region")
     if approved_only:
         quotas = quotas.filter(status=QuotaStatus.APPROVED)
+    if as_of is not None:
+        quotas = quotas.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=as_of))
     if period:
         quotas = quotas.filter(period=DEFAULT_CALENDAR.parse(period).label)
     if metric:
@@ -727,7 +743,7 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
     specs: list[Watched] = []
     chosen = DEFAULT_CALENDAR.parse(period) if period else None
     quotas = [quota for quota in current_quotas(period=chosen.label if chosen else None,
-                                                owner=owner)
+                                                owner=owner, as_of=as_of)
               if chosen is not None or quota.period_start <= as_of <= quota.period_end]
     # Actuals are in the reporting currency: so are the targets they are compared with.
     targets = quotas_in_reporting_currency(quotas, warehouse=warehouse)
