@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ def test_a_rep_signs_in_and_reads_their_own_figures(
     expect(page.get_by_role("heading", level=1)).to_contain_text(rep.name)
     expect(page.get_by_role("heading", name="Your FY2026-Q3")).to_be_visible()
     expect(page.get_by_text("Your team")).to_have_count(0)
+    expect(page.locator(".gauge").first).to_be_visible()
+    expect(page.get_by_text("Leaderboard ·")).to_be_visible(timeout=60_000)  # an htmx partial
     screenshot(page, "home-rep")
 
 
@@ -51,8 +54,16 @@ def test_a_wrong_password_is_refused_with_a_message(site: str, page: Page) -> No
 
 def test_a_manager_sees_their_team(site: str, page: Page,
                                    screenshot: Callable[[Page, str], None]) -> None:
+    from attain.targets import services as target_services
+
+    # The quarter under way: its open pipeline is still open, and the statuses recorded on
+    # the demo's last day say who is behind.
+    engine_run.run(period="2026-Q4")
+    target_services.target_status(as_of=dt.date(2026, 11, 24), record=True)
     sign_in(page, site, "manager")
     expect(page.get_by_role("heading", name="Your team")).to_be_visible()
+    expect(page.get_by_role("heading", name="Who is behind, and why")).to_be_visible()
+    expect(page.get_by_text("Weighted pipeline", exact=True)).to_be_visible(timeout=60_000)
     screenshot(page, "home-manager")
 
 

@@ -125,6 +125,29 @@ def not_started(*, run: CalculationRun, employee_id: str,
     return found
 
 
+def team_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The team table, a row per person: their quota-carrying component (attainment, pace
+    and gauge; the first, if a plan has several) and everything they earned, per currency
+    and per component, so a renewals line no longer takes a row of dashes of its own.
+    ``rows`` are component rows as the home displays them, ordered by person."""
+    people: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        person = people.setdefault(row["payee_id"], {
+            "name": row["name"], "period": row["period"], "quota_row": None, "parts": [],
+            "by_currency": defaultdict(list)})
+        if row["quota"] is not None and person["quota_row"] is None:
+            person["quota_row"] = row
+        person["parts"].append((row["component"], row["earned"], row["currency"]))
+        person["by_currency"][row["currency"]].append(row["earned"])
+    result = []
+    for person in people.values():
+        by_currency = person.pop("by_currency")
+        person["earned"] = sorted((currency, sum_money(amounts))
+                                  for currency, amounts in by_currency.items())
+        result.append(person)
+    return result
+
+
 # --- earnings to date -----------------------------------------------------------------------
 
 
@@ -369,9 +392,19 @@ class Behind:
     day: dt.date
     """Since when: the day of the change that put the target here."""
     reason: str
+    """The latest reading: share of pace, actual against expected."""
     message: str
+    """The alert's own message (the targets' wording, kept for the record)."""
     causes: list[dict[str, Any]]
     """The alert's likely causes, each with ``why`` and ``action`` in words."""
+
+
+def _standing_of(record: Any) -> str:
+    """The latest reading in words: "72% of pace: 79,690 against 111,067 expected by
+    4 Nov" (whole units: these are metric values, not money to the cent)."""
+    pace = (record.pace_attainment * HUNDRED).quantize(Decimal("1"))
+    return (f"{pace}% of pace: {record.actual:,.0f} against {record.expected:,.0f} "
+            f"expected by {record.day.day} {record.day:%b}")
 
 
 def behind(*, people: Iterable[str], since: dt.date, limit: int = 12) -> list[Behind]:
@@ -407,7 +440,7 @@ def behind(*, people: Iterable[str], since: dt.date, limit: int = 12) -> list[Be
             employee_id=owner.employee_id, name=owner.name, target=target,
             status=record.status, status_label=record.get_status_display(),
             day=alert.day if alert is not None else record.day,
-            reason=(alert.reason if alert is not None else "") or record.reason,
+            reason=_standing_of(record),
             message=details.get("message", ""), causes=list(details.get("causes", []))))
     worst: dict[str, int] = {TargetStatus.OFF_TRACK.value: 0, TargetStatus.AT_RISK.value: 1}
     found.sort(key=lambda b: (worst.get(b.status, 2), b.name, b.target))

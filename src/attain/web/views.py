@@ -89,8 +89,8 @@ def home(request: HttpRequest) -> HttpResponse:
             context["mine"] = [
                 _display(r, names, day) | {"next_tier": home_services.next_tier(r)}
                 for r in mine]
-            context["team"] = [_display(r, names, day) for r in rows
-                               if r.payee_id != person.employee_id]
+            context["team"] = home_services.team_rows(
+                [_display(r, names, day) for r in rows if r.payee_id != person.employee_id])
             context["year_to_date"] = home_services.plan_year_earnings(
                 run=run, employee_id=person.employee_id)
             if role == AccessRole.REP:
