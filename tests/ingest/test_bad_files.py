@@ -59,7 +59,8 @@ CASES: dict[str, tuple[str, list[tuple[int, str, str, str]], int]] = {
         "bookings,company,E102,2026,-5.00,usd,final\n"
         # 5: the key of row 2 again (metric, owner type, owner, period)
         "bookings,person,E102,2026-Q1,1.5,USD,\n",
-        [(3, "owner_type", "planet", "not one of person, team, region, company"),
+        [(3, "owner_type", "planet",
+          "not one of " + ", ".join(kinds.get("quotas").field("owner_type").allowed)),
          (4, "amount", "-5", "breaks the rule amount >= 0"),
          (4, "currency", "usd", CURRENCY),
          (4, "status", "final", "not one of draft, approved"),
