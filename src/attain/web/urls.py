@@ -39,6 +39,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/", runs.job, name="job"),
     path("audit/", audit.audit, name="audit"),
     path("account/tokens/", account.api_tokens, name="api-tokens"),
+    path("account/preferences/", account.preferences, name="account-preferences"),
     path("quotas/", quotas.quotas, name="quotas"),
     path("quotas/approve/", quotas.approve, name="quota-approve"),
     path("quotas/allocate/", quotas.allocate, name="quota-allocate"),

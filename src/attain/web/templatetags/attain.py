@@ -1,4 +1,5 @@
-"""Number formats the pages share."""
+"""Number and date formats the pages share: every date on a page goes through ``day`` or
+``moment`` so it follows the reader's preference (web/display.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import dateformat
+
+from attain.web import display
 
 register = template.Library()
 
@@ -16,3 +20,22 @@ def percent(value: Any, places: int = 1) -> str:
     if value is None or value == "":
         return "—"
     return f"{Decimal(str(value)) * 100:,.{int(places)}f}%"
+
+
+@register.filter(expects_localtime=True)
+def day(value: Any, length: str = "") -> str:
+    """A date in the reader's date format (web/display.py); ``day:"short"`` leaves out the
+    year. A datetime is shown on its day in the reader's time zone. Empty for no date."""
+    if value is None or value == "":
+        return ""
+    formats = display.current().formats
+    return dateformat.format(value, formats.short if length == "short" else formats.day)
+
+
+@register.filter(expects_localtime=True)
+def moment(value: Any) -> str:
+    """A date and time in the reader's date format and time zone. Empty for none."""
+    if value is None or value == "":
+        return ""
+    formats = display.current().formats
+    return dateformat.format(value, f"{formats.day} {formats.time}")
