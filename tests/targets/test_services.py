@@ -456,3 +456,49 @@ def test_the_engine_takes_the_quota_version_in_force_on_the_periods_last_day(
 
     assert q1_quota("2026-01") == before
     assert q1_quota("2026-03") == before + 1
+
+
+def test_a_territory_quota_is_monitored_on_the_territorys_accounts(warehouse: str) -> None:
+    # Territory emea-ent holds EMEA enterprise accounts: A-1 (enterprise) sold 80.00 in
+    # December, 100.00 and 50.00 in January; A-2 (smb) 200.00 is not the territory's. A
+    # January quota of 300.00: on 31 January actual 150.00 against expected 300.00
+    # (attainment 0.5), off track.
+    from attain.territories import services as territory_services
+    from tests.metrics import builders
+
+    territory_services.save_territory(
+        code="emea-ent", name="EMEA enterprise",
+        rule='account.region == "EMEA" and account.segment == "enterprise"',
+        valid_from=dt.date(2025, 1, 1))
+    builders.load(warehouse, accounts="""
+        account_id,region,segment
+        A-1,EMEA,enterprise
+        A-2,EMEA,smb
+    """, transactions="""
+        transaction_id,account_id,amount,booked_on
+        T-0,A-1,80.00,2025-12-15
+        T-1,A-1,100.00,2026-01-10
+        T-2,A-2,200.00,2026-01-20
+        T-3,A-1,50.00,2026-01-20
+    """)
+    [quota] = services.save_quotas([services.QuotaRow("bookings", "territory:emea-ent",
+                                                      "2026-01", "300.00")], approve=True)
+    assert (quota.owner_type, quota.territory_code) == ("territory", "emea-ent")
+    assert services.owner_of(quota) == "territory:emea-ent"
+    [status] = services.target_status(as_of=dt.date(2026, 1, 31), owner="territory:emea-ent")
+    assert (status.assessment.actual, status.assessment.expected) == (Decimal("150.00"),
+                                                                      Decimal("300.00"))
+    assert status.assessment.attainment == Decimal("0.5")
+    assert status.assessment.status == "off_track"
+    # An unknown territory is a row error, like any unknown owner.
+    with pytest.raises(services.QuotaRowsError, match="no territory has code 'nowhere'"):
+        services.save_quotas([services.QuotaRow("bookings", "territory:nowhere", "2026-01",
+                                                "1")])
+    # A goal can be owned by the territory too: the same 150.00 against its 200.00.
+    goal = services.save_goal("goal: ent\nmetric: revenue\nowner: territory:emea-ent\n"
+                              "target: 200\nperiod: 2026-01\nobjective: x\n"
+                              "check_ins: weekly\n", today=dt.date(2026, 1, 1))
+    assert goal.territory_code == "emea-ent"
+    [goal_status] = [item for item in services.target_status(
+        as_of=dt.date(2026, 1, 31), owner="territory:emea-ent") if item.kind == "goal"]
+    assert goal_status.assessment.actual == Decimal("150.00")

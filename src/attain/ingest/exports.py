@@ -86,7 +86,7 @@ def _targets(people: set[str] | None) -> pa.Table:
     rows = []
     for quota in quotas:
         owner = (quota.person.employee_id if quota.person else quota.team.code if quota.team
-                 else quota.region.code if quota.region else "")
+                 else quota.region.code if quota.region else quota.territory_code)
         if people is not None and (quota.person is None or owner not in people):
             continue  # team, region and company targets: for those who see everyone
         rows.append({"metric": quota.metric, "owner_type": quota.owner_type, "owner": owner,

@@ -162,9 +162,9 @@ QUOTAS = Kind(
     (
         Field("metric", "VARCHAR", "Catalog metric, e.g. bookings."),
         Field("owner_type", "VARCHAR", "Who owns it.",
-              allowed=("person", "team", "region", "company")),
-        Field("owner", "VARCHAR", "Employee id, team code or region code; empty for company.",
-              required=False),
+              allowed=("person", "team", "region", "territory", "company")),
+        Field("owner", "VARCHAR", "Employee id, team, region or territory code; empty for "
+              "company.", required=False),
         Field("period", "VARCHAR", "Period label, e.g. 2026-Q1, 2026-03, FY2026."),
         Field("amount", schema.MONEY, "Quota amount.", check="amount >= 0"),
         Field("currency", "VARCHAR", "ISO 4217 code.", check=CURRENCY_CHECK.format(col="currency")),

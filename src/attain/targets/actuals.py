@@ -35,7 +35,7 @@ Shape = Literal["additive", "ratio", "level"]
 QUOTA_METRICS: Mapping[str, str] = {"bookings": "revenue"}
 """Quota measures read as catalog metrics."""
 
-OWNER_DIMENSIONS = ("person", "team", "team_rollup", "region")
+OWNER_DIMENSIONS = ("person", "team", "team_rollup", "region", "territory")
 
 
 class ActualsError(ValueError):
@@ -93,8 +93,8 @@ def owner_filters(owner: str) -> dict[str, str]:
     if kind == "company":
         return {}
     if kind not in OWNER_DIMENSIONS or not key:
-        raise ActualsError(f"owner {owner!r}: write company, person:ID, team:CODE or "
-                           f"region:CODE")
+        raise ActualsError(f"owner {owner!r}: write company, person:ID, team:CODE, "
+                           f"region:CODE or territory:CODE")
     return {kind: key}
 
 

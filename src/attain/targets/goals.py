@@ -117,7 +117,7 @@ def _period(value: Any) -> str:
 Target = Annotated[TargetValue, BeforeValidator(_target)]
 Level = Annotated[Decimal, BeforeValidator(_level)]
 PeriodLabel = Annotated[str, BeforeValidator(_period)]
-OWNER_FORM = re.compile(r"^(company|(person|team|region):\S+)$")
+OWNER_FORM = re.compile(r"^(company|(person|team|region|territory):\S+)$")
 
 
 class GoalDocument(BaseModel):
@@ -132,7 +132,7 @@ class GoalDocument(BaseModel):
     metric: str | list[str]
     """One catalog metric (a list is accepted only to be reported as not Specific)."""
     owner: str | list[str]
-    """company, person:EMPLOYEE_ID, team:CODE or region:CODE."""
+    """company, person:EMPLOYEE_ID, team:CODE, region:CODE or territory:CODE."""
     target: Target
     from_: Level | None = Field(default=None, alias="from")
     """The level the goal starts from (from 15% to 25%); also its baseline."""
@@ -158,7 +158,7 @@ class GoalDocument(BaseModel):
         for owner in owners:
             if not OWNER_FORM.match(owner):
                 raise ValueError(f"owner {owner!r}: write company, person:EMPLOYEE_ID, "
-                                 f"team:CODE or region:CODE")
+                                 f"team:CODE, region:CODE or territory:CODE")
         if self.period and (self.start or self.deadline):
             raise ValueError("give either period: or start:/deadline:, not both")
         if self.start and self.deadline and self.deadline < self.start:

@@ -1,6 +1,7 @@
 """Targets: a catalog metric × owner × period × value. Quotas are targets that pay.
 
-The owner is exactly one of a person, a team, a region or the company. Amounts are exact
+The owner is exactly one of a person, a team, a region, a territory or the company. A
+territory is named by its code (its rule may change over time; the code stays). Amounts are exact
 decimals in the owner's currency. Quotas are versioned: a change makes a new version and
 the old one stays, so a closed period's calculation can always be repeated.
 """
@@ -17,6 +18,7 @@ class OwnerType(models.TextChoices):
     REGION = "region", "Region"
     TEAM = "team", "Team"
     PERSON = "person", "Person"
+    TERRITORY = "territory", "Territory"
 
 
 class QuotaStatus(models.TextChoices):
@@ -33,6 +35,8 @@ class Quota(models.Model):
                              related_name="quotas")
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE,
                                related_name="quotas")
+    territory_code = models.CharField(max_length=60, blank=True, default="",
+                                      help_text="The territory's code, for a territory quota.")
     period = models.CharField(max_length=40, help_text="Period label, e.g. 2026-Q1.")
     period_start = models.DateField()
     period_end = models.DateField()
@@ -57,19 +61,22 @@ class Quota(models.Model):
         ordering = ["period_start", "metric", "owner_type", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["metric", "owner_type", "person", "team", "region", "period", "version"],
+                fields=["metric", "owner_type", "person", "team", "region", "territory_code",
+                        "period", "version"],
                 name="one_quota_per_owner_metric_period_version",
             ),
             models.CheckConstraint(
                 condition=(
                     models.Q(owner_type="person", person__isnull=False, team__isnull=True,
-                             region__isnull=True)
+                             region__isnull=True, territory_code="")
                     | models.Q(owner_type="team", team__isnull=False, person__isnull=True,
-                               region__isnull=True)
+                               region__isnull=True, territory_code="")
                     | models.Q(owner_type="region", region__isnull=False, person__isnull=True,
-                               team__isnull=True)
+                               team__isnull=True, territory_code="")
+                    | (models.Q(owner_type="territory", person__isnull=True, team__isnull=True,
+                                region__isnull=True) & ~models.Q(territory_code=""))
                     | models.Q(owner_type="company", person__isnull=True, team__isnull=True,
-                               region__isnull=True)
+                               region__isnull=True, territory_code="")
                 ),
                 name="quota_has_exactly_its_owner",
             ),
@@ -113,6 +120,8 @@ class Goal(models.Model):
                              related_name="goals")
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE,
                                related_name="goals")
+    territory_code = models.CharField(max_length=60, blank=True, default="",
+                                      help_text="The territory's code, for a territory goal.")
     filters = models.JSONField(default=dict, blank=True)
     period_start = models.DateField()
     period_end = models.DateField()

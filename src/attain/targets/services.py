@@ -148,12 +148,14 @@ class Owner:
 
     def fields(self) -> dict[str, Any]:
         return {"owner_type": self.kind, "person": self.person, "team": self.team,
-                "region": self.region}
+                "region": self.region,
+                "territory_code": self.key if self.kind == OwnerType.TERRITORY else ""}
 
 
 def resolve_owner(owner: str) -> Owner:
-    """``company``, ``person:EMPLOYEE_ID``, ``team:CODE`` or ``region:CODE`` → :class:`Owner`;
-    a ValueError naming the owner when it is not known."""
+    """``company``, ``person:EMPLOYEE_ID``, ``team:CODE``, ``region:CODE`` or
+    ``territory:CODE`` → :class:`Owner`; a ValueError naming the owner when it is not
+    known."""
     kind, _, key = owner.strip().partition(":")
     if kind == OwnerType.COMPANY and not key:
         return Owner(OwnerType.COMPANY, "")
@@ -172,8 +174,14 @@ def resolve_owner(owner: str) -> Owner:
         if region is None:
             raise ValueError(f"no region has code {key!r}")
         return Owner(kind, key, region=region)
-    raise ValueError(f"owner {owner!r}: write company, person:EMPLOYEE_ID, team:CODE or "
-                     f"region:CODE")
+    if kind == OwnerType.TERRITORY:
+        from attain.territories import services as territory_services
+
+        if not key or key not in territory_services.territory_codes():
+            raise ValueError(f"no territory has code {key!r}")
+        return Owner(kind, key)
+    raise ValueError(f"owner {owner!r}: write company, person:EMPLOYEE_ID, team:CODE, "
+                     f"region:CODE or territory:CODE")
 
 
 def owner_of(target: Quota | Goal) -> str:
@@ -184,6 +192,8 @@ def owner_of(target: Quota | Goal) -> str:
         return f"team:{target.team.code}"
     if target.owner_type == OwnerType.REGION and target.region is not None:
         return f"region:{target.region.code}"
+    if target.owner_type == OwnerType.TERRITORY:
+        return f"territory:{target.territory_code}"
     return "company"
 
 
@@ -196,7 +206,7 @@ class QuotaRow:
 
     metric: str
     owner: str
-    """company, person:EMPLOYEE_ID, team:CODE or region:CODE."""
+    """company, person:EMPLOYEE_ID, team:CODE, region:CODE or territory:CODE."""
     period: str
     """A period label (FY2026-Q1, 2026-03…)."""
     amount: Decimal | str
@@ -385,9 +395,9 @@ def children_of(owner: str, day: dt.date) -> list[str]:
     Each seller is reached once down the tree, so children always sum to their parent and
     no quota is counted twice."""
     parent = resolve_owner(owner)
-    if parent.kind == OwnerType.PERSON:
-        raise ValueError(f"{owner} is a person: only the company, a region or a team has "
-                         f"children to allocate to")
+    if parent.kind in (OwnerType.PERSON, OwnerType.TERRITORY):
+        raise ValueError(f"{owner} is a {parent.kind}: only the company, a region or a team "
+                         f"has children to allocate to")
     if parent.kind == OwnerType.COMPANY:
         return [f"region:{code}" for code in Region.objects.values_list("code", flat=True)]
     if parent.region is not None:
@@ -930,6 +940,7 @@ def save_goal(text: str, *, user: object = None, today: dt.date | None = None,
     goal.metric = document.metric
     goal.owner_type, goal.person, goal.team, goal.region = (owner.kind, owner.person,
                                                             owner.team, owner.region)
+    goal.territory_code = owner.fields()["territory_code"]
     goal.filters = document.filters
     goal.period_start, goal.period_end = frame.start, frame.end
     goal.per = document.per or ""

@@ -23,7 +23,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("action", choices=["status"], help="status: monitor the targets")
-        parser.add_argument("--owner", help="company, person:ID, team:CODE or region:CODE")
+        parser.add_argument("--owner", help="company, person:ID, team:CODE, region:CODE or "
+                                            "territory:CODE")
         parser.add_argument("--period", help="e.g. FY2026-Q4 (default: targets running on "
                                              "the as-of day)")
         parser.add_argument("--as-of", dest="as_of", type=dt.date.fromisoformat,
