@@ -90,8 +90,13 @@ def time_zones() -> list[str]:
     return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(time_zones())
+
+
 def is_time_zone(name: str) -> bool:
-    return name in set(time_zones())
+    return bool(name) and name in _zone_names()
 
 
 def example(key: str, day: dt.date = dt.date(2026, 12, 5)) -> str:
