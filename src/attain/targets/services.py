@@ -1,9 +1,11 @@
 """Target services: quotas (save, version, approve, allocate, export), goals, check-ins and
 status. Plain functions with keyword arguments; every change is written to the audit log.
 
-The ingest app imports quota files through :func:`save_quotas` (rows with their row numbers,
-all or nothing, every bad row reported); pages read :func:`current_quotas` and the status
-functions, which return dataclasses.
+Pages and allocations save quotas through :func:`save_quotas`; the ingest app imports quota
+files through :func:`upsert_quotas`, which runs the same row checks (plus the metric) and
+raises :class:`QuotaRowsError` with every bad row before anything is saved (drafts unless
+approved on import). Pages read :func:`current_quotas` and the status functions, which
+return dataclasses.
 """
 
 from __future__ import annotations
