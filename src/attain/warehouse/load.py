@@ -280,9 +280,8 @@ class _DuckDBSession:
         _refuse_duplicate_keys(self, table, view,
                                against=_quote(table.name) if appending else None)
         columns = _column_list(table)
-        with self._unordered(data.num_rows):
-            self.cursor.execute(
-                f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}")
+        self.cursor.execute(
+            f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}")
 
     def merge(self, table: Table, staged: str, *, updates: bool, all_new: bool) -> None:
         # Rows whose key is new or whose values changed: the changed ones leave first, then
@@ -295,31 +294,8 @@ class _DuckDBSession:
         columns = _column_list(table)
         only_missing = "" if all_new else (
             f" WHERE NOT EXISTS (SELECT 1 FROM {target} e WHERE {_keys_equal(table, 'i', 'e')})")
-        [(rows,)] = self.rows(f"SELECT count(*) FROM {staged}")
-        with self._unordered(int(rows)):
-            self.cursor.execute(
-                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staged} i{only_missing}")
-
-    @contextmanager
-    def _unordered(self, rows: int) -> Iterator[None]:
-        """Let a large insert store rows in whatever order its threads finish.
-
-        Keeping the Arrow order makes DuckDB's threads wait for each other (measured: a
-        third of the insert's time). The setting is global to the database, so it is changed
-        only for this statement, under the write lock, and put back; readers of other
-        cursors meanwhile may see rows in another order, which no query without ORDER BY
-        may rely on anyway. Loads of at most one row group run on one thread and keep their
-        order, so small tables read back as written.
-        """
-        if rows <= _DUCKDB_ROW_GROUP:
-            yield
-            return
-        [(previous,)] = self.rows("SELECT current_setting('preserve_insertion_order')")
-        self.cursor.execute("SET preserve_insertion_order = false")
-        try:
-            yield
-        finally:
-            self.cursor.execute(f"SET preserve_insertion_order = {bool(previous)}")
+        self.cursor.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staged} i{only_missing}")
 
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]:
         reader = self.cursor.execute(sql).to_arrow_reader(_BATCH_ROWS)
