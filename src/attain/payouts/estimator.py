@@ -413,13 +413,31 @@ def estimate(*, viewer: Any, employee_id: str, amount: str | Decimal, booked_on:
                for row in own])
 
 
-def _lines(warehouse: Any, inputs: EngineInputs, period: Period, payees: list[str]
+def _lines(warehouse: _WithDeal, inputs: EngineInputs, period: Period, payees: list[str]
            ) -> list[dict[str, Any]]:
     """The payees' earning lines of one calculation, in one query (the credited rows are
-    not staged and the rate check is left to the amounts: one compile, not three)."""
-    calculation = calculate(warehouse, inputs, period)
-    lines = calculation.derive(calculation.rows).lines
-    return lines.filter(lines.payee_id.isin(payees)).to_pyarrow().to_pylist()
+    not staged and the rate check is left to the amounts: one compile, not three).
+
+    On DuckDB the small tables are named and registered under fixed names, replacing the
+    previous call's: as memtables Ibis would leave each registered on the connection, and
+    every estimate would pile up more."""
+    backend = warehouse._backend
+    if backend.name != "duckdb":
+        calculation = calculate(warehouse, inputs, period)
+        lines = calculation.derive(calculation.rows).lines
+        return lines.filter(lines.payee_id.isin(payees)).to_pyarrow().to_pylist()
+    with small.named() as recorded:
+        calculation = calculate(warehouse, inputs, period)
+        lines = calculation.derive(calculation.rows).lines
+        lines = lines.filter(lines.payee_id.isin(payees))
+    database = backend.con
+    for name, data in recorded.data.items():
+        database.register(name, data)
+    for query, complain in recorded.checks:
+        complain(database.execute(str(backend.compile(query))).to_arrow_table().to_pylist())
+    result: list[dict[str, Any]] = database.execute(
+        str(backend.compile(lines))).to_arrow_table().to_pylist()
+    return result
 
 
 def _attainment(lines: list[dict[str, Any]], day: dt.date) -> Decimal | None:
