@@ -502,3 +502,22 @@ def test_a_territory_quota_is_monitored_on_the_territorys_accounts(warehouse: st
     [goal_status] = [item for item in services.target_status(
         as_of=dt.date(2026, 1, 31), owner="territory:emea-ent") if item.kind == "goal"]
     assert goal_status.assessment.actual == Decimal("150.00")
+
+
+def test_a_teams_sub_teams_are_those_under_it_on_the_day(team: Team) -> None:
+    # T1-A sits under T1 until 31 March 2026 and under T2 from 1 April (org's effective-
+    # dated team parents): in Q1 it is T1's child, in Q2 T2's, and T2, top-level in EMEA,
+    # is a child of the region both times.
+    from attain.org import services as org_services
+
+    other = Team.objects.create(code="T2", name="Team two", region=team.region)
+    sub_team = Team.objects.create(code="T1-A", name="Team one A", region=team.region)
+    org_services.set_team_parent(team=sub_team, parent=team, since=dt.date(2025, 1, 1))
+    org_services.set_team_parent(team=sub_team, parent=other, since=dt.date(2026, 4, 1))
+    q2 = dt.date(2026, 4, 1)
+    assert "team:T1-A" in services.children_of("team:T1", Q1.start)
+    assert "team:T1-A" not in services.children_of("team:T1", q2)
+    assert services.children_of("team:T2", Q1.start) == []
+    assert services.children_of("team:T2", q2) == ["team:T1-A"]
+    assert services.children_of("region:EMEA", Q1.start) == ["team:T1", "team:T2"]
+    assert services.children_of("region:EMEA", q2) == ["team:T1", "team:T2"]

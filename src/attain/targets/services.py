@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from attain.core import audit
+from attain.core.dating import holds_on
 from attain.core.money import CENT, ZERO, D, round_money
 from attain.core.periods import (
     DEFAULT_CALENDAR,
@@ -38,6 +39,7 @@ from attain.org.models import (
     Team,
     TeamManager,
     TeamMembership,
+    TeamParent,
 )
 from attain.targets import actuals, alerts, allocation, goals, monitoring, smart
 from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus, StatusRecord
@@ -402,12 +404,21 @@ def children_of(owner: str, day: dt.date) -> list[str]:
                          f"has children to allocate to")
     if parent.kind == OwnerType.COMPANY:
         return [f"region:{code}" for code in Region.objects.values_list("code", flat=True)]
+    teams = list(Team.objects.all())
+    parents = _team_parents_on(teams, day)
+    regions = {team.id: team.region_id for team in teams}
     if parent.region is not None:
-        teams = Team.objects.filter(region=parent.region).select_related("parent")
+        region_id = parent.region.id
+
+        def top_level(team: Team) -> bool:
+            above = parents[team.id]
+            return above is None or regions[above] != region_id
+
         return sorted(f"team:{team.code}" for team in teams
-                      if team.parent is None or team.parent.region_id != parent.region.id)
-    sub_teams = sorted(f"team:{code}" for code in
-                       Team.objects.filter(parent=parent.team).values_list("code", flat=True))
+                      if team.region_id == region_id and top_level(team))
+    assert parent.team is not None
+    sub_teams = sorted(f"team:{team.code}" for team in teams
+                       if parents[team.id] == parent.team.id)
     members = (TeamMembership.objects.as_of(day).filter(team=parent.team)
                .select_related("person"))
     roles = dict(Employment.objects.as_of(day).filter(
@@ -415,6 +426,16 @@ def children_of(owner: str, day: dt.date) -> list[str]:
     sellers = sorted(f"person:{member.person.employee_id}" for member in members
                      if roles.get(member.person_id, member.person.role) in QUOTA_CARRYING_ROLES)
     return sub_teams + sellers
+
+
+def _team_parents_on(teams: Sequence[Team], day: dt.date) -> dict[int, int | None]:
+    """Each team's parent team id on ``day``: from its effective-dated parent spans
+    (``org.TeamParent``) when it has any, else its ``Team.parent``."""
+    spans = list(TeamParent.objects.filter(team__in=teams))
+    dated = {span.team_id for span in spans}
+    in_force = {span.team_id: span.parent_id for span in spans if holds_on(span, day)}
+    return {team.id: in_force.get(team.id) if team.id in dated else team.parent_id
+            for team in teams}
 
 
 def capacity_of(owner: str, period: Period,
