@@ -112,5 +112,5 @@ def test_the_inputs_of_one_person_are_the_companys_narrowed_to_them(warehouse: s
                                         if line[1] == person]
     assert engine_run.inputs_from_app(period, person=rep).reporting_lines == []
     assert engine_run.inputs_from_app(period, person=manager).reporting_lines
-    with pytest.raises(EngineError, match="nobody-here is on no published plan"):
+    with pytest.raises(EngineError, match="nobody-here is on no plan in force in FY2026-Q1"):
         engine_run.inputs_from_app(period, person="nobody-here")

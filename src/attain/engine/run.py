@@ -107,8 +107,11 @@ def inputs_from_app(period: Period, *, plan: str | None = None, person: str | No
     if problems:
         raise EngineError("published plan versions have errors:\n" + "\n".join(problems))
     if not plans:
-        raise EngineError((f"{person} is on " if person is not None else "")
-                          + f"no published plan in force in {period.label}"
+        if person is not None:
+            raise EngineError(f"{person} is on no plan in force in {period.label} (no "
+                              "published version of a plan they are assigned to)"
+                              + (f" named {plan!r}" if plan else ""))
+        raise EngineError(f"no published plan is in force in {period.label}"
                           + (f" named {plan!r}" if plan else ""))
     people = Person.objects.all()
     if person is not None:
