@@ -95,7 +95,7 @@ def test_the_rep_sees_attainment_pace_and_the_next_tier(calculated: str, client:
     # Javier's Q3 bookings: 246,890.00 credited on a 154,000.00 quota, 246,890 / 154,000 =
     # 1.603182 → 160.3%; Q3 is over, so all of it has gone by and pace equals attainment.
     assert "160.3% of 154,000 quota" in page
-    assert "On pace for 160% (100% expected by 30 Sep)" in page
+    assert "Heading for 160% at this pace (100% expected by 30 Sep)" in page
     assert 'class="gauge over"' in page
     # Past 150% he is in the AE plan's top tier.
     assert "At 160.3% you're in the 10% tier, the top one." in page
