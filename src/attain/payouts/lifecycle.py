@@ -23,8 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from attain.core import audit
+from attain.core.company import company_calendar
 from attain.core.money import ZERO, D, round_money
-from attain.core.periods import DEFAULT_CALENDAR, Period, PeriodError
+from attain.core.periods import Period, PeriodError
 from attain.engine import run as engine_run
 from attain.engine.calculate import EngineInputs
 from attain.org.models import AccessRole, Person
@@ -64,7 +65,7 @@ def parse_period(period: str | Period) -> Period:
     if isinstance(period, Period):
         return period
     try:
-        return DEFAULT_CALENDAR.parse(period)
+        return company_calendar().parse(period)
     except PeriodError as error:
         raise PayoutError(str(error)) from error
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
+from attain.core.company import company_calendar
 from attain.core.money import ROUNDING, ZERO
-from attain.core.periods import DEFAULT_CALENDAR, FiscalCalendar, Period
+from attain.core.periods import FiscalCalendar, Period
 
 Shape = Literal["additive", "ratio", "level"]
 
@@ -100,17 +101,19 @@ def owner_filters(owner: str) -> dict[str, str]:
 
 def series(metric: str, owner: str, period: Period, as_of: dt.date, *,
            filters: Mapping[str, Any] | None = None, warehouse: Any = None,
-           calendar: FiscalCalendar = DEFAULT_CALENDAR) -> list[tuple[dt.date, Decimal]]:
+           calendar: FiscalCalendar | None = None) -> list[tuple[dt.date, Decimal]]:
     """The series :func:`attain.targets.monitoring.assess` reads, up to ``as_of``."""
+    calendar = calendar or company_calendar()
     return batch_series(metric, [owner], period, as_of, filters=filters, warehouse=warehouse,
                         calendar=calendar)[owner]
 
 
 def batch_series(metric: str, owners: Sequence[str], period: Period, as_of: dt.date, *,
                  filters: Mapping[str, Any] | None = None, warehouse: Any = None,
-                 calendar: FiscalCalendar = DEFAULT_CALENDAR
+                 calendar: FiscalCalendar | None = None
                  ) -> dict[str, list[tuple[dt.date, Decimal]]]:
     """:func:`series` for many owners, with one catalog query per kind of owner."""
+    calendar = calendar or company_calendar()
     end = min(as_of, period.end)
     if end < period.start:
         return {owner: [] for owner in owners}
@@ -178,9 +181,10 @@ def _ratio(numerator: Decimal, denominator: Decimal, metric: Any) -> Decimal:
 
 def values_over(metric: str, owners: Sequence[str], start: dt.date, end: dt.date, *,
                 filters: Mapping[str, Any] | None = None, warehouse: Any = None,
-                calendar: FiscalCalendar = DEFAULT_CALENDAR) -> dict[str, Decimal | None]:
+                calendar: FiscalCalendar | None = None) -> dict[str, Decimal | None]:
     """The metric for each owner over ``start``..``end``: a sum, a ratio to date, or the last
     level; None when there is nothing."""
+    calendar = calendar or company_calendar()
     accumulates = facts(metric).accumulates
     out: dict[str, Decimal | None] = {}
     for owner, points in _batch(metric, owners, start, end, filters=filters,
@@ -203,7 +207,7 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 def past_changes(metric: str, owner: str, frame: Period, *, window_months: int,
                  lag_months: int, filters: Mapping[str, Any] | None = None,
                  warehouse: Any = None, history_years: int = 2,
-                 calendar: FiscalCalendar = DEFAULT_CALENDAR) -> tuple[list[Decimal], int]:
+                 calendar: FiscalCalendar | None = None) -> tuple[list[Decimal], int]:
     """Past changes comparable with a goal's: each window of ``window_months`` (the goal's
     length), tiled back from the goal's start over ``history_years``, against the window
     ``lag_months`` before it (12 when the baseline is last year, the goal's length when
@@ -216,6 +220,7 @@ def past_changes(metric: str, owner: str, frame: Period, *, window_months: int,
     (month, quarter or year), each period against the one ``lag_months`` before (rounded
     to whole periods), so its value is always the catalog's own.
     """
+    calendar = calendar or company_calendar()
     from attain import metrics
 
     kind, _, key = owner.partition(":")

@@ -22,10 +22,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from attain.core import audit
+from attain.core.company import company_calendar
 from attain.core.dating import holds_on
 from attain.core.money import CENT, ZERO, D, round_money
 from attain.core.periods import (
-    DEFAULT_CALENDAR,
     FiscalCalendar,
     Period,
     PeriodError,
@@ -47,9 +47,10 @@ from attain.warehouse.demo import DemoQuota
 
 
 @transaction.atomic
-def load_person_quotas(*, quotas: Iterable[DemoQuota], calendar: FiscalCalendar = DEFAULT_CALENDAR,
+def load_person_quotas(*, quotas: Iterable[DemoQuota], calendar: FiscalCalendar | None = None,
                        actor: object = None) -> int:
     """Replace every person quota with ``quotas`` (approved, version 1): the demo loader."""
+    calendar = calendar or company_calendar()
     people = dict(Person.objects.values_list("employee_id", "id"))
     Quota.objects.filter(owner_type=OwnerType.PERSON).delete()
     rows = []
@@ -69,7 +70,7 @@ def load_person_quotas(*, quotas: Iterable[DemoQuota], calendar: FiscalCalendar 
 
 @transaction.atomic
 def upsert_quotas(*, rows: Iterable[dict[str, Any]], approve: bool = False,
-                  calendar: FiscalCalendar = DEFAULT_CALENDAR,
+                  calendar: FiscalCalendar | None = None,
                   actor: object = None) -> tuple[int, int, int]:
     """Quotas by (metric, owner, period) (the quotas import); returns (added, updated,
     unchanged). Rows are checked as :func:`save_quotas` checks them, plus the metric, and
@@ -80,6 +81,7 @@ def upsert_quotas(*, rows: Iterable[dict[str, Any]], approve: bool = False,
     approved. A changed amount or currency, or an approval, makes a new version (the old
     stays); the same amount again is unchanged.
     """
+    calendar = calendar or company_calendar()
     given = list(rows)
     quota_rows_in = [QuotaRow(
         metric=str(row.get("metric") or ""),
@@ -311,11 +313,12 @@ def _checked_rows(rows: Iterable[QuotaRow], calendar: FiscalCalendar, *,
 
 @transaction.atomic
 def save_quotas(rows: Iterable[QuotaRow], *, user: object = None, approve: bool = False,
-                calendar: FiscalCalendar = DEFAULT_CALENDAR) -> list[Quota]:
+                calendar: FiscalCalendar | None = None) -> list[Quota]:
     """Save quotas all or nothing: each row becomes the next version of its metric × owner ×
     period (draft, or approved with ``approve``), audited. Raises :class:`QuotaRowsError`
     with every bad row (row, column, reason) and saves nothing if any row is bad.
     """
+    calendar = calendar or company_calendar()
     checked, errors = _checked_rows(rows, calendar)
     if errors:
         raise QuotaRowsError(errors)
@@ -365,7 +368,7 @@ def current_quotas(*, period: str | None = None, owner: str | None = None,
     if as_of is not None:
         quotas = quotas.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=as_of))
     if period:
-        quotas = quotas.filter(period=DEFAULT_CALENDAR.parse(period).label)
+        quotas = quotas.filter(period=company_calendar().parse(period).label)
     if metric:
         quotas = quotas.filter(metric=metric)
     if owner:
@@ -499,7 +502,7 @@ def learned_seasonality(*, metric: str, owner: str, before: dt.date, years: int 
     before ``before``'s year (an AllocationError when there is nothing to learn from)."""
     start = dt.date(before.year - years, 1, 1)
     end = dt.date(before.year - 1, 12, 31)
-    points = actuals.batch_series(metric, [owner], DEFAULT_CALENDAR.custom(start, end), end,
+    points = actuals.batch_series(metric, [owner], company_calendar().custom(start, end), end,
                                   warehouse=warehouse)[owner]
     return allocation.SeasonalityProfile.learned(actuals.month_actuals(points))
 
@@ -566,7 +569,7 @@ def bottom_up_check(*, owner: str, metric: str, period: str, tolerance: Decimal 
     as they stand: each is converted to the reporting currency at the rate in force on the
     period's first day (:func:`quotas_in_reporting_currency`), or a ValueError says which
     rate is missing."""
-    label = DEFAULT_CALENDAR.parse(period)
+    label = company_calendar().parse(period)
     parents = current_quotas(period=label.label, owner=owner, metric=metric)
     if not parents:
         raise ValueError(f"{owner} has no approved {metric} quota for {label.label}")
@@ -664,7 +667,7 @@ def quota_spec(quota: Quota, *, target: Decimal | None = None) -> monitoring.Tar
                              f"{actuals.reporting_currency()} before comparing with actuals")
         target = quota.amount
     found = actuals.facts(quota.metric)
-    period = DEFAULT_CALENDAR.parse(quota.period)
+    period = company_calendar().parse(quota.period)
     return monitoring.TargetSpec(quota.metric, period, target, direction=found.direction,
                                  accumulates=found.accumulates,
                                  seasonality=profile_of(quota.seasonality),
@@ -689,10 +692,10 @@ def _named_period(start: dt.date, end: dt.date) -> Period:
     """The calendar's named period for start..end when there is one (FY2026-Q1), else custom."""
     kinds: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
     for kind in kinds:
-        candidate = DEFAULT_CALENDAR.period_containing(start, kind)
+        candidate = company_calendar().period_containing(start, kind)
         if (candidate.start, candidate.end) == (start, end):
             return candidate
-    return DEFAULT_CALENDAR.custom(start, end)
+    return company_calendar().custom(start, end)
 
 
 def driver_readings(metric: str, owners: Sequence[str], period: Period, as_of: dt.date, *,
@@ -774,7 +777,7 @@ def target_status(*, as_of: dt.date, owner: str | None = None, period: str | Non
     contain ``as_of``), optionally for one owner, monitored on ``as_of``. With ``record``,
     the status history and alerts are written to StatusRecord."""
     specs: list[Watched] = []
-    chosen = DEFAULT_CALENDAR.parse(period) if period else None
+    chosen = company_calendar().parse(period) if period else None
     quotas = [quota for quota in current_quotas(period=chosen.label if chosen else None,
                                                 owner=owner, as_of=as_of)
               if chosen is not None or quota.period_start <= as_of <= quota.period_end]

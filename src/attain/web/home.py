@@ -26,8 +26,9 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from attain import metrics
+from attain.core.company import company_calendar
 from attain.core.money import HUNDRED, ZERO, round_money, sum_money
-from attain.core.periods import DEFAULT_CALENDAR, Period
+from attain.core.periods import Period
 from attain.engine.models import CalculationRun, RunStatus
 from attain.payouts.statements import pace_of
 from attain.plans import tiers
@@ -62,10 +63,10 @@ def progress(summary: web_services.ComponentSummary, *, day: dt.date) -> dict[st
             or summary.period_end is None:
         return row
     attainment_pct = summary.attainment * HUNDRED
-    component_period = DEFAULT_CALENDAR.custom(summary.period_start, summary.period_end)
+    component_period = company_calendar().custom(summary.period_start, summary.period_end)
     expected_pct = component_period.elapsed_fraction(day) * HUNDRED
     pace = pace_of(attainment=summary.attainment, period_start=summary.period_start,
-                   period_end=summary.period_end, day=day, calendar=DEFAULT_CALENDAR)
+                   period_end=summary.period_end, day=day, calendar=company_calendar())
     top = GAUGE_TOP
     while top < attainment_pct and top < 300:
         top += 50
@@ -164,7 +165,7 @@ def plan_year_earnings(*, run: CalculationRun, employee_id: str) -> YearToDate:
     """What ``employee_id`` has earned in the plan year up to the end of ``run``'s period:
     the latest successful run of each period of the year, periods that do not overlap
     (a month run inside a quarter already counted is skipped), summed per currency."""
-    year = DEFAULT_CALENDAR.period_containing(run.period_start, "year")
+    year = company_calendar().period_containing(run.period_start, "year")
     candidates = (CalculationRun.objects.filter(
         status=RunStatus.SUCCEEDED, plan="", period_start__gte=year.start,
         period_end__lte=run.period_end).order_by("period_start", "-started_at")
@@ -247,7 +248,7 @@ class Standing:
 
 
 def _quarter_of(run: CalculationRun) -> Period:
-    return DEFAULT_CALENDAR.period_containing(run.period_start, "quarter")
+    return company_calendar().period_containing(run.period_start, "quarter")
 
 
 def _revenue_by_person(quarter: Period) -> dict[str, tuple[Decimal, int, int, Decimal]]:

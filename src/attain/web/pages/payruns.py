@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from attain.core import jobs
-from attain.core.periods import DEFAULT_CALENDAR
+from attain.core.company import company_calendar
 from attain.org.models import AccessRole
 from attain.payouts import exports, finance, lifecycle
 from attain.payouts.errors import PayoutError
@@ -53,7 +53,7 @@ def payruns(request: HttpRequest) -> HttpResponse:
 def calculate(request: HttpRequest) -> HttpResponse:
     period = request.POST.get("period", "")
     try:
-        DEFAULT_CALENDAR.parse(period)
+        company_calendar().parse(period)
     except ValueError as error:
         messages.error(request, str(error))
         return redirect("payruns")

@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from attain.core.company import company_calendar
 from attain.core.money import D
-from attain.core.periods import DEFAULT_CALENDAR, PeriodError
+from attain.core.periods import PeriodError
 from attain.targets import actuals, services
 from attain.targets.actuals import ActualsError
 from attain.targets.allocation import METHODS, AllocationError, SeasonalityProfile
@@ -84,7 +85,7 @@ class Command(BaseCommand):
         if not options["parent"] or not options["amount"]:
             raise CommandError("allocate needs --parent and --amount")
         try:
-            period = DEFAULT_CALENDAR.parse(options["period"])
+            period = company_calendar().parse(options["period"])
             amount = D(options["amount"])
         except (PeriodError, TypeError, ValueError) as error:
             raise CommandError(str(error)) from None
