@@ -24,7 +24,8 @@ run can record exactly which inputs it saw and a generator can be checked before
 This module must never: write rows one at a time or loop over rows in Python; round,
 truncate or otherwise change a value to make it fit (money arriving as ``float`` is refused,
 and a cast that would lose digits fails); leave part of a failed load behind; or write
-anywhere but the tables named in the schema.
+anywhere but the tables named in the schema (on PostgreSQL a merge stages its rows in a
+temporary table, dropped at commit).
 """
 
 from __future__ import annotations
