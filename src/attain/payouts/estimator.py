@@ -163,6 +163,7 @@ class _WithDeal:
 
 
 WHO = f"{small.PREFIX}who"
+THEIRS = f"{small.PREFIX}theirs"
 DEAL_TABLES = ("transactions", "opportunities", "splits")
 
 
@@ -181,6 +182,15 @@ class _Named(_WithDeal):
 
     def _is_payee(self, value: ibis.Value) -> ibis.BooleanValue:
         return value.isin(_who().payee)
+
+    def _theirs(self) -> ibis.Table:
+        """The payee's transactions, written once per call by :meth:`theirs_query` (the
+        split check and the calculation both read them; each would scan every
+        transaction to find them)."""
+        return ibis.table(self._backend.table("transactions").schema(), name=THEIRS)
+
+    def theirs_query(self) -> ibis.Table:
+        return super()._theirs()
 
     def _twin_of(self, value: ibis.StringValue) -> ibis.Value:
         return value.concat(TWIN_SUFFIX)
@@ -222,6 +232,8 @@ class _Compiled:
     """The one-payee calculation of some plans and period, compiled once."""
 
     sql: str
+    theirs: str
+    """The payee's transactions, run first into a temporary table."""
     checks: list[tuple[str, Callable[[list[dict[str, Any]]], None]]]
     """The split check's SQL and what raises on its rows."""
     data: dict[str, pa.Table]
@@ -249,12 +261,14 @@ def _plans_digest(inputs: EngineInputs) -> str:
 def _compile(backend: BaseBackend, inputs: EngineInputs, period: Period) -> _Compiled:
     """Build and compile the calculation with every payee-, deal- and plan-specific table
     named, so that the SQL holds no payee and no deal."""
+    warehouse = _Named(backend)
     with small.named() as recorded:
-        calculation = calculate(_Named(backend), inputs, period)
+        calculation = calculate(warehouse, inputs, period)
         lines = calculation.derive(calculation.rows).lines
         who = _who()
         lines = lines.filter(lines.payee_id.isin(who.payee) | lines.payee_id.isin(who.twin))
     return _Compiled(sql=str(backend.compile(lines)),
+                     theirs=str(backend.compile(warehouse.theirs_query())),
                      checks=[(str(backend.compile(query)), complain)
                              for query, complain in recorded.checks],
                      data=dict(recorded.data))
@@ -312,6 +326,7 @@ def _compiled_lines(*, backend: BaseBackend, url: str, inputs: EngineInputs, per
                 for row in extra.get(name, [])]
         _temp_table(database, f"{small.PREFIX}deal_{name}",
                     pa.Table.from_pylist(rows, schema=schema))
+    database.execute(f"CREATE OR REPLACE TEMP TABLE {THEIRS} AS {compiled.theirs}")
     for sql, complain in compiled.checks:
         complain(database.execute(sql).to_arrow_table().to_pylist())
     result: list[dict[str, Any]] = database.execute(compiled.sql).to_arrow_table().to_pylist()
