@@ -161,7 +161,7 @@ def test_sales_ops_edit_a_plan_and_the_editor_points_at_the_line(
 def test_an_executive_reads_the_kpi_dashboard(
         site: str, page: Page, screenshot: Callable[[Page, str], None]) -> None:
     sign_in(page, site, "executive")
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_text("Win rate").first).to_be_visible(timeout=60_000)
     expect(page.locator(".chart.spark svg").first).to_be_visible()
     screenshot(page, "dashboard-executive")
