@@ -79,3 +79,29 @@ def test_the_dashboard_tiles_show_each_headline_kpi(calculated: str, signed_in: 
     for name in ("Revenue (booked)", "Win rate", "Net revenue retention", "MRR"):
         assert name in tiles
     assert signed_in("rep").get("/dashboard/").status_code == 403
+
+
+def test_a_scores_change_is_in_points_and_days_carry_their_unit() -> None:
+    from attain.web import kpis
+
+    nps, cycle = metrics.get("nps"), metrics.get("sales_cycle_days")
+    # NPS from 12 to 0: a fall of 12 points (as a percentage it would read -100%)
+    assert kpis._change_text(nps, Decimal("-12"), Decimal("12")) == "-12.0 pts vs last year"
+    assert kpis.format_value(cycle, Decimal("66.6")) == "66.6 days"
+
+
+def test_pipeline_coverage_is_read_for_the_quarter_under_way(calculated: str,
+                                                             signed_in: SignIn) -> None:
+    from attain.core.company import company_calendar
+    from attain.web import kpis
+
+    today = dt.date.today()
+    running = company_calendar().period_containing(today, "quarter")
+    tile = next(t for t in kpis.dashboard(today) if t.name == "pipeline_coverage")
+    # the quarter under way, never the last complete one (whose deals are closed by now)
+    assert tile.period == f"{running.label} so far"
+    assert tile.spark == "" and tile.good is None
+    rows = metrics.get("pipeline_coverage").query(
+        grain="quarter", start=running.start, end=running.end).to_pyarrow().to_pylist()
+    value = rows[-1]["value"] if rows else None
+    assert tile.value == kpis.format_value(metrics.get("pipeline_coverage"), value)

@@ -27,6 +27,9 @@ DASHBOARD = ["revenue", "revenue_growth_yoy", "win_rate", "sales_cycle_days",
              "pipeline_coverage", "cac", "cltv", "customer_churn_rate",
              "net_revenue_retention", "mrr", "nps", "csat"]
 MAX_SERIES = 12
+AS_OF_TODAY = {"pipeline_coverage"}
+"""Tiles read for the quarter under way: open pipeline is what is open today, so a past
+quarter's coverage (its deals long closed or slipped) would always read near zero."""
 
 
 @dataclass
@@ -53,7 +56,7 @@ def format_value(metric: Metric, value: Any) -> str:
     if metric.unit == "money":
         return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.2f}"
     if metric.unit in ("days", "months"):
-        return f"{number:,.1f}"
+        return f"{number:,.1f} {metric.unit}"
     return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
 
 
@@ -144,6 +147,9 @@ def dashboard(today: dt.date) -> list[Tile]:
     tiles = []
     for name in DASHBOARD:
         metric = metrics.get(name)
+        if name in AS_OF_TODAY:
+            tiles.append(_today_tile(metric, today))
+            continue
         rows = metric.query(grain="quarter", start=first.start, end=current.end).to_pyarrow() \
             .to_pylist()
         latest = rows[-1] if rows else {}
@@ -167,9 +173,27 @@ def dashboard(today: dt.date) -> list[Tile]:
     return tiles
 
 
+def _today_tile(metric: Metric, today: dt.date) -> Tile:
+    """A tile for the quarter under way, read to today, with no trend or comparison (the
+    warehouse keeps what is open now, not what was open a year ago)."""
+    running = company_calendar().period_containing(today, "quarter")
+    rows = metric.query(grain="quarter", start=running.start, end=running.end).to_pyarrow() \
+        .to_pylist()
+    latest = rows[-1] if rows else {}
+    value = latest.get("value")
+    reason = str(latest.get("reason") or "no data yet in the quarter")
+    return Tile(metric.name, metric.label, f"{running.label} so far",
+                format_value(metric, value), "" if value is None else "the quarter under way",
+                None, reason, "")
+
+
 def _change_text(metric: Metric, delta: Decimal, base: Decimal) -> str:
     if metric.unit == "ratio":
         return f"{delta * 100:+.1f} pts vs last year"
+    if metric.unit == "score":
+        # A score such as NPS runs from -100 to 100: its change is in points, and a
+        # percentage of a score near zero says nothing.
+        return f"{delta:+.1f} pts vs last year"
     if base:
         return f"{delta / abs(base) * 100:+.1f}% vs last year"
     return f"{format_value(metric, delta)} vs last year"
