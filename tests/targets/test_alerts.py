@@ -36,9 +36,9 @@ def test_revenue_behind_names_low_coverage_and_falling_win_rate_with_their_numbe
     assert [cause.driver.metric for cause in alert.causes] == [
         "win_rate", "sales_cycle_days", "pipeline_coverage"]
     assert alert.causes[0].change_ratio == Decimal("-0.25")
-    assert alert.causes[0].why == "win rate 0.18 against 0.24 before (-25.00%)"
-    assert alert.causes[1].why == "sales cycle 70 against 60 before (+16.67%)"
-    assert alert.causes[2].why == "pipeline coverage 2.5 is below 3"
+    assert alert.causes[0].why == "win rate 18.0% against 24.0% before (-25.00%)"
+    assert alert.causes[1].why == "sales cycle 70.0 days against 60.0 days before (+16.67%)"
+    assert alert.causes[2].why == "pipeline coverage 2.5× is below 3.0×"
     assert alert.actions[2].startswith("Prospecting")
     assert alert.actions[0].startswith("Coaching on the stage")
     assert "on track → at risk on 2026-01-14" in alert.message

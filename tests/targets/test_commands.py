@@ -40,7 +40,7 @@ def test_status_json_gives_pace_history_and_an_alert_with_its_cause(company: str
     # 1-14 Jan is O-5 won, O-6 lost = 1/2 = 0.5, against 1-14 Dec O-1, O-2 both won = 1:
     # (0.5-1)/1 = -50.00%. (Read to 31 Jan it would be 1/4 against 3/4, -66.67%.)
     causes = {cause["driver"]: cause for cause in alert["causes"]}
-    assert causes["win_rate"]["why"] == "win rate 0.5 against 1 before (-50.00%)"
+    assert causes["win_rate"]["why"] == "win rate 50.0% against 100.0% before (-50.00%)"
     assert causes["win_rate"]["action"].startswith("Coaching on the stage")
     assert "average_deal_size" not in causes and "sales_cycle_days" not in causes
     # --record wrote the five review days, the alert on the 14th.

@@ -39,17 +39,20 @@ class Driver:
     """The corrective action suggested when this driver is a likely cause."""
     floor: Decimal | None = None
     """A level that is a cause on its own: below it (higher-is-better) or above it."""
+    unit: str = "number"
+    """How its values read: ``ratio`` as a percentage, ``times`` as a multiple, ``days``."""
 
 
 _PIPELINE = Driver("pipeline_coverage", "pipeline coverage", "higher",
                    "Prospecting: build pipeline to at least 3× the target still to close",
-                   floor=Decimal(3))
+                   floor=Decimal(3), unit="times")
 _WIN_RATE = Driver("win_rate", "win rate", "higher",
-                   "Coaching on the stage where deals are lost; review recent lost deals")
+                   "Coaching on the stage where deals are lost; review recent lost deals",
+                   unit="ratio")
 _DEAL_SIZE = Driver("average_deal_size", "average deal size", "higher",
                     "Pricing and discount review; look for cross-sell and upsell")
 _CYCLE = Driver("sales_cycle_days", "sales cycle", "lower",
-                "Deal reviews to unblock stalled late-stage deals")
+                "Deal reviews to unblock stalled late-stage deals", unit="days")
 _REVENUE_DRIVERS = (_PIPELINE, _WIN_RATE, _DEAL_SIZE, _CYCLE)
 
 METRIC_TREE: Mapping[str, tuple[Driver, ...]] = {
@@ -68,11 +71,12 @@ METRIC_TREE: Mapping[str, tuple[Driver, ...]] = {
         Driver("nps", "net promoter score", "higher",
                "Customer-success review of detractors before renewal"),
         Driver("csat", "customer satisfaction", "higher",
-               "Service review of the accounts with low satisfaction"),
+               "Service review of the accounts with low satisfaction", unit="ratio"),
     ),
     "sales_cycle_days": (
         Driver("stage_conversion", "stage conversion", "higher",
-               "Coaching on the stage where deals stall; deal reviews to unblock them"),
+               "Coaching on the stage where deals stall; deal reviews to unblock them",
+               unit="ratio"),
         _WIN_RATE,
     ),
 }
@@ -142,11 +146,13 @@ def _cause(driver: Driver, current: Decimal, baseline: Decimal | None,
             context.prec = 38
             change = round_rate((current - baseline) / abs(baseline))
         if sign * change < -threshold:
-            reasons.append(f"{driver.label} {_show(current)} against {_show(baseline)} before "
+            reasons.append(f"{driver.label} {_show(current, driver.unit)} against "
+                           f"{_show(baseline, driver.unit)} before "
                            f"({_signed_percent(change)})")
     if driver.floor is not None and sign * (current - driver.floor) < 0:
         side = "below" if sign > 0 else "above"
-        reasons.append(f"{driver.label} {_show(current)} is {side} {_show(driver.floor)}")
+        reasons.append(f"{driver.label} {_show(current, driver.unit)} is {side} "
+                       f"{_show(driver.floor, driver.unit)}")
     if not reasons:
         return None
     return Cause(driver, current, baseline, change, "; ".join(reasons), driver.action)
@@ -186,7 +192,15 @@ def alert_for(change: StatusChange, readings: Mapping[str, Reading], *,
     return Alert(change, causes, headline)
 
 
-def _show(value: Decimal) -> str:
+def _show(value: Decimal, unit: str = "number") -> str:
+    """A driver's value as a manager reads it: 0.333333 of a ratio is 33.3%, a coverage of
+    2.5 is 2.5×, a cycle 41.25 days."""
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "times":
+        return f"{value:.1f}×"
+    if unit == "days":
+        return f"{value:.1f} days"
     return format(value.normalize(), "f")
 
 
