@@ -167,3 +167,15 @@ def test_only_finance_and_admins_read_the_audit_log(calculated: str) -> None:
 def test_teams_list_their_parent_and_manager(calculated: str) -> None:
     listed = _get(_token_client("rep"), "/api/teams")
     assert any(t["parent"] for t in listed) and any(t["manager"] for t in listed)
+
+
+def test_a_nul_character_in_a_filter_is_the_callers_mistake_not_a_server_error(
+        calculated: str) -> None:
+    # PostgreSQL refuses to compare text with a NUL byte (a DataError); SQLite finds nothing
+    response = _token_client("admin").get("/api/audit?object_type=%00")
+    assert response.status_code in (200, 422)
+    if response.status_code == 422:
+        assert "cannot search" in response.json()["detail"]
+    else:
+        assert response.json() == []
+

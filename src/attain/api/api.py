@@ -8,6 +8,7 @@ probed.
 
 from __future__ import annotations
 
+from django.db.utils import DataError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -53,3 +54,13 @@ api.add_router("/goals", more_routes.goals)
 api.add_router("/disputes", more_routes.disputes)
 api.add_router("/payruns", more_routes.payruns)
 api.add_router("/imports", more_routes.imports)
+
+
+@api.exception_handler(DataError)
+def _unstorable(request: HttpRequest, exc: DataError):
+    """A value the database refuses even to compare (PostgreSQL: a NUL character in a
+    filter, found by the schema fuzz) is the caller's mistake, not a server error."""
+    return api.create_response(
+        request, {"detail": "Invalid request: a value the database cannot search for "
+                            "(for example a NUL character)."}, status=422)
+
