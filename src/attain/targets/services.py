@@ -463,12 +463,16 @@ def allocate_quota(*, parent: str, amount: Decimal, period: Period,
                    values: Mapping[str, Decimal] | None = None,
                    children: Sequence[str] | None = None,
                    seasonality: allocation.SeasonalityProfile | None = None,
-                   ramp: tuple[Decimal, ...] = allocation.DEFAULT_RAMP) -> allocation.Allocation:
+                   ramp: tuple[Decimal, ...] = allocation.DEFAULT_RAMP,
+                   warehouse: Any = None) -> allocation.Allocation:
     """Split a parent's quota over its children in the org (or ``children``), with each
     person's ramp and working time; ``values`` are the history, potential or manual amounts
-    by child owner, as ``method`` needs."""
-    values = values or {}
+    by child owner, as ``method`` needs. A ``potential`` split without values weighs each
+    child by its accounts on the period's first day (:func:`potential_values`)."""
     owners = list(children) if children is not None else children_of(parent, period.start)
+    if method == "potential" and not values:
+        values = potential_values(owners=owners, day=period.start, warehouse=warehouse)
+    values = values or {}
     if method != "equal":
         missing = [owner for owner in owners if owner not in values]
         if missing:
@@ -484,6 +488,91 @@ def allocate_quota(*, parent: str, amount: Decimal, period: Period,
         capacity=capacity_of(owner, period, ramp)) for owner in owners]
     return allocation.allocate_top_down(amount, period, kids, method=method,
                                         seasonality=seasonality)
+
+
+def potential_values(*, owners: Sequence[str], day: dt.date,
+                     warehouse: Any = None) -> dict[str, Decimal]:
+    """Each owner's account potential on ``day``: the sum of an account weight over the
+    warehouse ``accounts`` the owner covers, the weights of a ``potential`` allocation when
+    no values are given (0 for an owner who covers nothing).
+
+    The weight is the account's ``employees``: headcount is the documented proxy of buying
+    potential (a company twice the size buys about twice as much), and an account with no
+    headcount weighs 1, so it still counts as one customer rather than nothing. A person
+    covers the accounts they own; a team its members' on ``day``, sub-teams included (the
+    team's quota carries theirs); a region the people of its teams; a territory the
+    accounts its rule in force on ``day`` matches; the company every account.
+
+    Coverage is resolved in the app database into (owner, person) pairs; the warehouse is
+    then read once, set-based: accounts joined to those pairs, unioned with each
+    territory's matches, summed by owner."""
+    import ibis
+    import pyarrow as pa
+
+    from attain.plans import expressions
+    from attain.territories import services as territory_services
+    from attain.territories.models import Territory
+    from attain.warehouse import connection
+
+    backend = warehouse if warehouse is not None and not isinstance(warehouse, str) \
+        else connection.connect(warehouse)
+    accounts = backend.table("accounts")
+    weight = accounts.employees.cast("int64").fill_null(1)
+    pairs: list[tuple[str, str]] = []
+    parts: list[Any] = []
+    teams = list(Team.objects.all())
+    parents = _team_parents_on(teams, day)
+    members: dict[int, set[str]] = {}
+    for team_id, employee_id in TeamMembership.objects.as_of(day).values_list(
+            "team_id", "person__employee_id"):
+        members.setdefault(team_id, set()).add(employee_id)
+
+    def people_under(roots: set[int]) -> set[str]:
+        """Members on ``day`` of the ``roots`` teams and every team below them."""
+        reached, grew = set(roots), True
+        while grew:
+            below = {team.id for team in teams if parents[team.id] in reached} - reached
+            grew = bool(below)
+            reached |= below
+        return set().union(*(members.get(team_id, set()) for team_id in reached))
+
+    for owner in owners:
+        resolved = resolve_owner(owner)
+        if resolved.kind == OwnerType.COMPANY:
+            parts.append(accounts.select(owner=ibis.literal(owner), weight=weight))
+        elif resolved.kind == OwnerType.TERRITORY:
+            rules = [territory for territory in Territory.objects.filter(code=resolved.key)
+                     if holds_on(territory, day)]
+            for territory in rules:
+                condition = expressions.to_ibis(
+                    territory_services.check_rule(territory.rule),
+                    {name: accounts[column]
+                     for name, column in territory_services.ACCOUNT_COLUMNS.items()})
+                parts.append(accounts.filter(condition.fill_null(False)).select(
+                    owner=ibis.literal(owner), weight=weight))
+        elif resolved.person is not None:
+            pairs.append((owner, resolved.person.employee_id))
+        elif resolved.team is not None:
+            pairs += [(owner, person) for person in sorted(people_under({resolved.team.id}))]
+        elif resolved.region is not None:
+            region_id = resolved.region.id
+            pairs += [(owner, person) for person in sorted(people_under(
+                {team.id for team in teams if team.region_id == region_id}))]
+    if pairs:
+        covered = ibis.memtable(pa.table({
+            "c_owner": pa.array([owner for owner, _ in pairs], pa.string()),
+            "c_person": pa.array([person for _, person in pairs], pa.string())}))
+        parts.append(accounts.inner_join(covered, accounts.owner_id == covered.c_person)
+                     .select(owner=covered.c_owner, weight=weight))
+    totals: dict[str, Decimal] = {}
+    if parts:
+        every = parts[0]
+        for more in parts[1:]:
+            every = every.union(more, distinct=False)
+        summed = every.group_by("owner").aggregate(potential=every.weight.sum())
+        totals = {row["owner"]: Decimal(row["potential"])
+                  for row in backend.to_pyarrow(summed).to_pylist()}
+    return {owner: totals.get(owner, ZERO) for owner in owners}
 
 
 def history_values(*, metric: str, owners: Sequence[str], period: Period,

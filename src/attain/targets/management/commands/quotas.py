@@ -64,7 +64,10 @@ class Command(BaseCommand):
         parser.add_argument("--method", choices=METHODS, default="equal")
         parser.add_argument("--values", type=Path,
                             help="CSV owner,value: history, potential or manual amounts "
-                                 "(historical without it: the metric a year earlier)")
+                                 "(historical without it: the metric a year earlier; "
+                                 "potential without it: the employees of the accounts each "
+                                 "child covers on the period's first day, an account with "
+                                 "no headcount counting 1)")
         parser.add_argument("--seasonality", default="flat",
                             help="flat, learned (from the parent's last two years of the "
                                  "metric), or twelve monthly weights from January: 1,1,2,…")
