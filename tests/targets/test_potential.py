@@ -107,3 +107,13 @@ def test_given_values_win_over_the_accounts(accounts: str, tmp_path: Path) -> No
     # 1 : 1 from the file, not 301 : 100 from the accounts: 20,000 each.
     assert [child["amount"] for child in json.loads(out.getvalue())["children"]] == [
         "20000.00", "20000.00"]
+
+
+def test_potential_without_accounts_in_the_warehouse_is_explained(warehouse: str) -> None:
+    from django.core.management.base import CommandError
+
+    builders.org(ORG)
+    # an empty warehouse: no accounts to weigh, so the command says what to do instead
+    with pytest.raises(CommandError, match=r"import them .* or give each child's potential"):
+        call_command("quotas", "allocate", "--parent", "team:T1", "--amount", "40000",
+                     "--period", "2026-01", "--method", "potential", stdout=StringIO())

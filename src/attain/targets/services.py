@@ -516,6 +516,10 @@ def potential_values(*, owners: Sequence[str], day: dt.date,
 
     backend = warehouse if warehouse is not None and not isinstance(warehouse, str) \
         else connection.connect(warehouse)
+    if "accounts" not in backend.list_tables():
+        raise allocation.AllocationError(
+            "allocating by potential reads the accounts, and the warehouse has none: import "
+            "them (attain import accounts FILE) or give each child's potential with --values")
     accounts = backend.table("accounts")
     weight = accounts.employees.cast("int64").fill_null(1)
     pairs: list[tuple[str, str]] = []
