@@ -8,7 +8,7 @@ them being the same answer).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from attain.core import audit
-from attain.core.dating import as_of_q
+from attain.core.dating import as_of_q, holds_on
 from attain.org.models import (
     DEFAULT_ACCESS,
     Employment,
@@ -334,6 +334,16 @@ def upsert_teams(*, rows: Iterable[dict[str, Any]], today: dt.date,
                          after=audit.snapshot(teams[code]), reason=f"team {outcome}")
     counts = [list(status.values()).count(name) for name in ("added", "updated", "unchanged")]
     return counts[0], counts[1], counts[2]
+
+
+def team_parents_on(*, teams: Sequence[Team], day: dt.date) -> dict[int, int | None]:
+    """Each team's parent team id on ``day``: from its effective-dated parent spans
+    (``TeamParent``) when it has any, else its ``Team.parent``."""
+    spans = list(TeamParent.objects.filter(team__in=teams))
+    dated = {span.team_id for span in spans}
+    in_force = {span.team_id: span.parent_id for span in spans if holds_on(span, day)}
+    return {team.id: in_force.get(team.id) if team.id in dated else team.parent_id
+            for team in teams}
 
 
 @transaction.atomic

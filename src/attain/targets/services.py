@@ -31,6 +31,7 @@ from attain.core.periods import (
     PeriodError,
     PeriodKind,
 )
+from attain.org import services as org_services
 from attain.org.models import (
     Employment,
     Person,
@@ -39,7 +40,6 @@ from attain.org.models import (
     Team,
     TeamManager,
     TeamMembership,
-    TeamParent,
 )
 from attain.targets import actuals, alerts, allocation, goals, monitoring, smart
 from attain.targets.models import CheckIn, Goal, OwnerType, Quota, QuotaStatus, StatusRecord
@@ -408,7 +408,7 @@ def children_of(owner: str, day: dt.date) -> list[str]:
     if parent.kind == OwnerType.COMPANY:
         return [f"region:{code}" for code in Region.objects.values_list("code", flat=True)]
     teams = list(Team.objects.all())
-    parents = _team_parents_on(teams, day)
+    parents = org_services.team_parents_on(teams=teams, day=day)
     regions = {team.id: team.region_id for team in teams}
     if parent.region is not None:
         region_id = parent.region.id
@@ -429,16 +429,6 @@ def children_of(owner: str, day: dt.date) -> list[str]:
     sellers = sorted(f"person:{member.person.employee_id}" for member in members
                      if roles.get(member.person_id, member.person.role) in QUOTA_CARRYING_ROLES)
     return sub_teams + sellers
-
-
-def _team_parents_on(teams: Sequence[Team], day: dt.date) -> dict[int, int | None]:
-    """Each team's parent team id on ``day``: from its effective-dated parent spans
-    (``org.TeamParent``) when it has any, else its ``Team.parent``."""
-    spans = list(TeamParent.objects.filter(team__in=teams))
-    dated = {span.team_id for span in spans}
-    in_force = {span.team_id: span.parent_id for span in spans if holds_on(span, day)}
-    return {team.id: in_force.get(team.id) if team.id in dated else team.parent_id
-            for team in teams}
 
 
 def capacity_of(owner: str, period: Period,
@@ -525,7 +515,7 @@ def potential_values(*, owners: Sequence[str], day: dt.date,
     pairs: list[tuple[str, str]] = []
     parts: list[Any] = []
     teams = list(Team.objects.all())
-    parents = _team_parents_on(teams, day)
+    parents = org_services.team_parents_on(teams=teams, day=day)
     members: dict[int, set[str]] = {}
     for team_id, employee_id in TeamMembership.objects.as_of(day).values_list(
             "team_id", "person__employee_id"):
