@@ -59,6 +59,10 @@ direction (which way is good), additivity, time column, parts and dimensions;
 ``attain metrics list [--json]`` and ``attain metric NAME --by team --grain quarter
 --from 2026-01-01 --to 2026-12-31 [--compare prior|yoy|benchmark|target] [--json|--csv]``.
 
+Over a span of days that is no calendar period (a contest's dates):
+``metrics.query_span("deals_won", by=["person"], start=d0, end=d1, label="Spring push")``,
+one period with the same columns; ``metrics.span_capable(metric)`` says which metrics can.
+
 Training ROI: ``metrics.training_effect("win_rate", course_id="NEG-201", before=(d0, d1),
 after=(d2, d3))`` compares the metric's change for the people who completed the course
 between the windows with that of the people who did not (rows ``trained``, ``untrained``
@@ -79,7 +83,8 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["GRAINS", "Metric", "MetricError", "Part", "catalog", "get", "training_effect"]
+__all__ = ["GRAINS", "Metric", "MetricError", "Part", "catalog", "get", "query_span",
+           "span_capable", "training_effect"]
 
 
 def catalog() -> list[Metric]:
@@ -98,6 +103,26 @@ def get(name: str) -> Metric:
     except KeyError:
         known = ", ".join(METRICS_BY_NAME)
         raise MetricError(f"unknown metric {name!r}; metrics are: {known}") from None
+
+
+def query_span(metric: str | Metric, *, by: list[str], start: dt.date, end: dt.date,
+               label: str = "span", filters: dict[str, object] | None = None,
+               warehouse: BaseBackend | str | None = None) -> ir.Table:
+    """``metric`` cut ``by`` over the days ``start``..``end`` as one period labelled
+    ``label`` (a contest's dates, not a calendar period); :class:`MetricError` for metrics
+    that cannot be read over any span (:func:`span_capable`)."""
+    from attain.metrics.query import query_span as over
+
+    chosen = get(metric) if isinstance(metric, str) else metric
+    return over(chosen, by=by, start=start, end=end, label=label, filters=filters or {},
+                warehouse=warehouse)
+
+
+def span_capable(metric: Metric) -> bool:
+    """Whether ``metric`` can be read over an arbitrary span of days (contests)."""
+    from attain.metrics.query import span_capable as capable
+
+    return capable(metric)
 
 
 def training_effect(metric: str | Metric, *, course_id: str, before: tuple[dt.date, dt.date],

@@ -328,6 +328,16 @@ METRICS: tuple[Metric, ...] = (
         denominator_places=0, places=6, empty_reason="no deals closed in the period",
     ),
     Metric(
+        name="deals_won",
+        label="Deals won",
+        description="Deals closed won in the period: the count contests and leaderboards "
+                    "rank by.",
+        formula="count(opportunities where is_won) by close_date",
+        unit="count", direction="higher", additivity="additive",
+        time_column="opportunities.close_date",
+        parts={"won": count("closed_deals", _won)}, numerator="won", places=0,
+    ),
+    Metric(
         name="close_rate",
         label="Close rate (cohort)",
         description="Of the deals created in the period, the share won so far.",
@@ -745,6 +755,16 @@ METRICS: tuple[Metric, ...] = (
         unit="count", direction="higher", additivity="additive",
         time_column="activities.occurred_at",
         parts={"activities": count("activities")}, numerator="activities", places=0,
+    ),
+    Metric(
+        name="meetings",
+        label="Meetings",
+        description="Meetings logged in the period (activity_type = meeting).",
+        formula="count(activities where activity_type = 'meeting') by occurred_at",
+        unit="count", direction="higher", additivity="additive",
+        time_column="activities.occurred_at",
+        parts={"meetings": count("activities", _activity("meeting"))}, numerator="meetings",
+        places=0,
     ),
     _per_rep("calls_per_rep", "call"),
     _per_rep("emails_per_rep", "email"),

@@ -125,7 +125,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Revenue", ("revenue", "invoiced_revenue", "revenue_growth", "revenue_growth_yoy",
                  "new_revenue", "expansion_revenue", "renewal_revenue", "revenue_per_rep",
                  "average_deal_size", "average_order_value", "discount_rate", "gross_margin")),
-    ("Pipeline and funnel", ("win_rate", "close_rate", "lead_conversion_rate",
+    ("Pipeline and funnel", ("win_rate", "deals_won", "close_rate", "lead_conversion_rate",
                              "stage_conversion", "sales_cycle_days", "pipeline_value",
                              "weighted_pipeline", "pipeline_coverage", "pipeline_velocity",
                              "deals_created", "deals_slipped")),

@@ -270,3 +270,27 @@ def query(metric: Metric, *, by: Sequence[str], grain: Grain, start: dt.date, en
         raise MetricError(f"unknown comparison {compare!r}; use one of: "
                           f"{', '.join(COMPARE_CHOICES)}")
     return result.order_by(["period_start", *by])
+
+
+def query_span(metric: Metric, *, by: Sequence[str], start: dt.date, end: dt.date,
+               label: str, filters: Mapping[str, Any],
+               warehouse: BaseBackend | str | None) -> ir.Table:
+    """The metric over one span of days that is no calendar period (a contest's dates),
+    labelled ``label``: the same columns as :func:`query` without comparisons. Metrics that
+    read another period (growth), a balance (MRR) or need a coarser grain (quota-based)
+    cannot be asked over an arbitrary span."""
+    by = list(by)
+    dimensions.check(metric, [*by, *filters])
+    if end < start:
+        raise MetricError(f"the span {start}..{end} ends before it starts")
+    if not span_capable(metric):
+        raise MetricError(f"{metric.name} cannot be asked over an arbitrary span of days")
+    return compute(metric, by=by, current=[Span(label, start, end)], grain="day",
+                   filters=filters, as_of=end, calendar=company_calendar(),
+                   backend=backend_for(warehouse), all_periods=False)
+
+
+def span_capable(metric: Metric) -> bool:
+    """Whether :func:`query_span` can answer ``metric``."""
+    return "day" in metric.grains and not any(
+        part.shift or part.snapshot or part.cohort for part in metric.parts.values())
