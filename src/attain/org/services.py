@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 
 from attain.core import audit
 from attain.core.dating import as_of_q, holds_on
@@ -381,3 +382,231 @@ def team_codes() -> list[str]:
 def people_names_and_emails() -> list[tuple[str, str, str]]:
     """(employee id, name, email) of everyone: for imports that join people by name."""
     return list(Person.objects.values_list("employee_id", "name", "email"))
+
+
+# --- editing people and teams by hand (the sales ops pages) ---------------------------------
+
+
+class OrgChangeError(ValueError):
+    """A change the org cannot take, with the reason a form shows next to the field
+    (``field`` names it; empty for the whole form)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _user_for(person: Person) -> Any:
+    """The sign-in of a new person: username the part of their email before the @ (or the
+    whole email when that is taken); no usable password until an admin sets one."""
+    user_model = get_user_model()
+    username = person.email.split("@")[0]
+    if user_model.objects.filter(username=username).exists():
+        username = person.email
+    return user_model.objects.create_user(username=username, email=person.email,
+                                          first_name=person.name.split(" ")[0],
+                                          last_name=" ".join(person.name.split(" ")[1:]))
+
+
+@transaction.atomic
+def create_person(*, employee_id: str, name: str, email: str, role: str, hire_date: dt.date,
+                  access_role: str = "", region: Region | None = None, cost_center: str = "",
+                  currency: str = "USD", team: Team | None = None,
+                  actor: object = None) -> Person:
+    """A new person, employed from ``hire_date`` in ``role``, in ``team`` from that day,
+    with a sign-in of their own (audited)."""
+    if Person.objects.filter(employee_id=employee_id).exists():
+        raise OrgChangeError(f"employee id {employee_id} is taken", "employee_id")
+    if Person.objects.filter(email__iexact=email).exists():
+        raise OrgChangeError(f"{email} is someone else's email", "email")
+    person = Person(employee_id=employee_id, name=name, email=email, role=role,
+                    access_role=access_role or DEFAULT_ACCESS[Role(role)], hire_date=hire_date,
+                    region=region, cost_center=cost_center, currency=currency)
+    person.user = _user_for(person)
+    person.save()
+    Employment.objects.create(person=person, role=role, valid_from=hire_date, valid_to=None)
+    audit.record(actor=actor, action="create", obj=person, after=audit.snapshot(person))
+    if team is not None:
+        TeamMembership.objects.create(person=person, team=team, valid_from=hire_date,
+                                      valid_to=None)
+        audit.record(actor=actor, action="move", obj=person, after={"team": team.code},
+                     reason=f"joins {team.code} on {hire_date.isoformat()}")
+    return person
+
+
+EDITABLE_PERSON_FIELDS = ("name", "email", "role", "access_role", "hire_date", "region",
+                          "cost_center", "currency")
+
+
+@transaction.atomic
+def update_person(*, person: Person, values: dict[str, Any], actor: object = None,
+                  reason: str = "") -> bool:
+    """Change a person's record (not their team or leaving date: :func:`move_person` and
+    :func:`set_leaving_date`); returns whether anything changed (audited with before and
+    after)."""
+    unknown = set(values) - set(EDITABLE_PERSON_FIELDS)
+    if unknown:
+        raise OrgChangeError(f"cannot edit {', '.join(sorted(unknown))} here")
+    email = values.get("email")
+    if email and Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
+        raise OrgChangeError(f"{email} is someone else's email", "email")
+    hire = values.get("hire_date", person.hire_date)
+    first_team = person.memberships.order_by("valid_from").first()
+    if first_team is not None and hire > first_team.valid_from:
+        raise OrgChangeError(
+            f"hired after joining {first_team.team.code} on {first_team.valid_from.isoformat()}"
+            "; move the team date first", "hire_date")
+    if not _changed(person, values):
+        return False
+    before = audit.snapshot(person)
+    for name, value in values.items():
+        setattr(person, name, value)
+    person.save()
+    if "role" in values:
+        Employment.objects.filter(person=person, valid_to__isnull=True).update(
+            role=values["role"])
+    audit.record(actor=actor, action="update", obj=person, before=before,
+                 after=audit.snapshot(person), reason=reason)
+    return True
+
+
+@transaction.atomic
+def move_person(*, person: Person, team: Team, since: dt.date, actor: object = None) -> bool:
+    """Put ``person`` in ``team`` from ``since`` on: the membership in force ends the day
+    before (or is replaced when it starts that day), so results before ``since`` stay with
+    the old team. Refuses a day before the person's current membership began (history is
+    rewritten by import, not by a form) or outside their employment. Returns whether
+    anything changed."""
+    if since < person.hire_date:
+        raise OrgChangeError(f"{person.name} was hired on {person.hire_date.isoformat()}; "
+                             "a team move cannot start before that", "team_since")
+    if person.termination_date is not None and since > person.termination_date:
+        raise OrgChangeError(f"{person.name} left on {person.termination_date.isoformat()}",
+                             "team_since")
+    later = person.memberships.filter(valid_from__gt=since).order_by("valid_from").first()
+    if later is not None:
+        raise OrgChangeError(
+            f"{person.name} already moves to {later.team.code} on "
+            f"{later.valid_from.isoformat()}; a move must start on or after that day",
+            "team_since")
+    current = person.memberships.filter(as_of_q(since)).select_related("team").first()
+    if current is not None and current.team_id == team.pk:
+        return False
+    _move(TeamMembership, current, since, person=person, team=team)
+    if person.termination_date is not None:
+        TeamMembership.objects.filter(person=person, valid_from=since).update(
+            valid_to=person.termination_date)
+    audit.record(actor=actor, action="move", obj=person,
+                 before={"team": current.team.code if current else None},
+                 after={"team": team.code}, reason=f"from {since.isoformat()}")
+    return True
+
+
+@transaction.atomic
+def set_leaving_date(*, person: Person, last_day: dt.date | None,
+                     actor: object = None) -> bool:
+    """``person`` leaves after ``last_day`` (None: takes a leaving date back): their
+    employment, team membership and any team they manage end that day, and their sign-in
+    stops working. Returns whether anything changed."""
+    if last_day is not None and last_day < person.hire_date:
+        raise OrgChangeError(f"hired on {person.hire_date.isoformat()}; cannot leave before",
+                             "termination_date")
+    if person.termination_date == last_day:
+        return False
+    before = audit.snapshot(person)
+    previous = person.termination_date
+    person.termination_date = last_day
+    person.save(update_fields=["termination_date"])
+    for spans in (person.employment, person.memberships, person.managed_teams):
+        if last_day is None:
+            spans.filter(valid_to=previous).update(valid_to=None)
+            continue
+        spans.filter(valid_from__gt=last_day).delete()
+        spans.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=last_day)).update(
+            valid_to=last_day)
+    if person.user_id is not None:
+        get_user_model().objects.filter(pk=person.user_id).update(
+            is_active=last_day is None or last_day >= dt.date.today())
+    audit.record(actor=actor, action="leave" if last_day else "rehire", obj=person,
+                 before=before, after=audit.snapshot(person))
+    return True
+
+
+@transaction.atomic
+def save_team(*, code: str, name: str, region: Region | None, team: Team | None = None,
+              actor: object = None) -> Team:
+    """Create a team (``team`` None) or change its name and region (audited); its parent
+    and manager change through :func:`set_team_parent` and :func:`set_team_manager`."""
+    if team is None:
+        if Team.objects.filter(code=code).exists():
+            raise OrgChangeError(f"team code {code} is taken", "code")
+        team = Team.objects.create(code=code, name=name, region=region)
+        audit.record(actor=actor, action="create", obj=team, after=audit.snapshot(team))
+        return team
+    values = {"name": name, "region": region}
+    if _changed(team, values):
+        before = audit.snapshot(team)
+        for field_name, value in values.items():
+            setattr(team, field_name, value)
+        team.save()
+        audit.record(actor=actor, action="update", obj=team, before=before,
+                     after=audit.snapshot(team))
+    return team
+
+
+def _below(team: Team) -> set[int]:
+    """Ids of the teams under ``team`` today, at any depth."""
+    children: dict[int | None, list[int]] = {}
+    for team_id, parent_id in Team.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(team_id)
+    found: set[int] = set()
+    frontier = [team.pk]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+@transaction.atomic
+def move_team(*, team: Team, parent: Team | None, since: dt.date,
+              actor: object = None) -> bool:
+    """:func:`set_team_parent` for a form: refuses a parent below the team (a loop) and
+    audits the move. Returns whether anything changed."""
+    if parent is not None and (parent.pk == team.pk or parent.pk in _below(team)):
+        raise OrgChangeError(f"{parent.code} is under {team.code}; a team cannot sit under "
+                             "itself", "parent")
+    in_force = team_parents_on(teams=[team], day=since)[team.pk]
+    if in_force == (parent.pk if parent else None) and team.parent_id == in_force:
+        return False
+    before = {"parent": team.parent.code if team.parent else None}
+    set_team_parent(team=team, parent=parent, since=since)
+    audit.record(actor=actor, action="move", obj=team, before=before,
+                 after={"parent": parent.code if parent else None},
+                 reason=f"from {since.isoformat()}")
+    return True
+
+
+@transaction.atomic
+def set_team_manager(*, team: Team, manager: Person, since: dt.date,
+                     actor: object = None) -> bool:
+    """``manager`` runs ``team`` from ``since`` on (the manager in force ends the day
+    before), so "who managed this rep on 14 March" keeps its answer. Returns whether
+    anything changed."""
+    if since < manager.hire_date:
+        raise OrgChangeError(f"{manager.name} was hired on {manager.hire_date.isoformat()}",
+                             "manager_since")
+    later = team.managers.filter(valid_from__gt=since).first()
+    if later is not None:
+        raise OrgChangeError(f"{team.code} already changes manager on "
+                             f"{later.valid_from.isoformat()}", "manager_since")
+    current = team.managers.filter(as_of_q(since)).select_related("person").first()
+    if current is not None and current.person_id == manager.pk:
+        return False
+    _move(TeamManager, current, since, team=team, person=manager)
+    audit.record(actor=actor, action="manager", obj=team,
+                 before={"manager": current.person.employee_id if current else None},
+                 after={"manager": manager.employee_id}, reason=f"from {since.isoformat()}")
+    return True

@@ -12,10 +12,11 @@ from typing import Any
 
 import ibis
 from django.db import transaction
+from django.db.models import Q
 from ibis.backends import BaseBackend
 
 from attain.core import audit
-from attain.core.dating import overlaps
+from attain.core.dating import as_of_q, overlaps
 from attain.org.models import Person
 from attain.plans import expressions
 from attain.plans.fields import TRANSACTION_FIELDS
@@ -123,3 +124,90 @@ def upsert_assignments(*, rows: Iterable[dict[str, Any]],
         else:
             unchanged += 1
     return added, updated, unchanged
+
+
+class TerritoryChangeError(ValueError):
+    """A territory change refused, with the form field it is about."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def versions(code: str) -> list[Territory]:
+    """Every version of the territory ``code``, oldest first."""
+    return list(Territory.objects.filter(code=code).order_by("valid_from"))
+
+
+@transaction.atomic
+def change_territory(*, code: str, name: str, rule: str, since: dt.date,
+                     description: str = "", actor: object = None) -> Territory:
+    """A new version of territory ``code`` from ``since``: the version in force then ends
+    the day before (or is replaced when it starts that day), so credit before ``since``
+    still follows the old rule. Its holders on or after ``since`` carry over to the new
+    version (a holder belongs to one version; see :func:`account_holders`). Raises
+    ExpressionError for a bad rule, TerritoryChangeError for a bad day."""
+    check_rule(rule)
+    found = versions(code)
+    if not found:
+        raise TerritoryChangeError(f"no territory {code}", "code")
+    if any(version.valid_from > since for version in found):
+        raise TerritoryChangeError(
+            f"{code} already has a version from {found[-1].valid_from.isoformat()}; a change "
+            "must start on or after it", "since")
+    current = found[-1]
+    if current.valid_to is not None and current.valid_to < since:
+        raise TerritoryChangeError(f"{code} ended on {current.valid_to.isoformat()}", "since")
+    before = audit.snapshot(current)
+    if current.valid_from == since:
+        current.name, current.rule, current.description = name, rule, description
+        current.save(update_fields=["name", "rule", "description"])
+        audit.record(actor=actor, action="update", obj=current, before=before,
+                     after=audit.snapshot(current))
+        return current
+    new = Territory.objects.create(code=code, name=name, rule=rule, description=description,
+                                   valid_from=since, valid_to=current.valid_to)
+    current.valid_to = since - dt.timedelta(days=1)
+    current.save(update_fields=["valid_to"])
+    for holder in current.holders.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=since)):
+        if holder.valid_from >= since:
+            holder.territory = new
+            holder.save(update_fields=["territory"])
+            continue
+        TerritoryHolder.objects.create(territory=new, person_id=holder.person_id,
+                                       valid_from=since, valid_to=holder.valid_to)
+        holder.valid_to = since - dt.timedelta(days=1)
+        holder.save(update_fields=["valid_to"])
+    audit.record(actor=actor, action="update", obj=new, before=before,
+                 after=audit.snapshot(new), reason=f"new version from {since.isoformat()}")
+    return new
+
+
+@transaction.atomic
+def set_owner(*, code: str, person: Person, since: dt.date,
+              actor: object = None) -> TerritoryHolder | None:
+    """``person`` holds territory ``code`` from ``since`` on, instead of whoever held it
+    then (their holding ends the day before). None when they already hold it."""
+    territory = next((v for v in reversed(versions(code)) if v.valid_from <= since), None)
+    if territory is None or (territory.valid_to is not None and territory.valid_to < since):
+        raise TerritoryChangeError(f"{code} is not in force on {since.isoformat()}",
+                                   "owner_since")
+    holders = TerritoryHolder.objects.filter(territory__code=code)
+    if holders.filter(valid_from__gt=since).exists():
+        raise TerritoryChangeError(f"{code} already changes hands after {since.isoformat()}",
+                                   "owner_since")
+    current = list(holders.filter(as_of_q(since)))
+    if [h.person_id for h in current] == [person.pk]:
+        return None
+    for holder in current:
+        before = audit.snapshot(holder)
+        if holder.valid_from >= since:
+            holder.delete()
+        else:
+            holder.valid_to = since - dt.timedelta(days=1)
+            holder.save(update_fields=["valid_to"])
+        audit.record(actor=actor, action="unassign", obj=territory, before=before,
+                     reason=f"until {since.isoformat()}")
+    return assign(territory=territory, person_id=person.pk, valid_from=since,
+                  valid_to=territory.valid_to, actor=actor)

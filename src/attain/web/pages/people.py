@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from attain.org.models import AccessRole
-from attain.web import directory
+from attain.web import access, directory
 from attain.web.decorators import is_htmx, roles
 
 
@@ -26,7 +26,8 @@ def people(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     found = directory.people(request.user, day, search)
     template = "web/_people_rows.html" if is_htmx(request) else "web/people.html"
-    return render(request, template, {"people": found, "day": day, "q": search})
+    return render(request, template, {"people": found, "day": day, "q": search,
+                                      "can_edit": access.is_admin(request.user)})
 
 
 @login_required
@@ -35,10 +36,12 @@ def person(request: HttpRequest, employee_id: str) -> HttpResponse:
     page = directory.person_page(request.user, employee_id, day)
     if page is None:
         raise Http404("no such person, or not one you may see")
-    return render(request, "web/person.html", {"page": page, "day": day})
+    return render(request, "web/person.html", {"page": page, "day": day,
+                                               "can_edit": access.is_admin(request.user)})
 
 
 @login_required
 def teams(request: HttpRequest) -> HttpResponse:
     day = _day(request)
-    return render(request, "web/teams.html", {"roots": directory.team_tree(day), "day": day})
+    return render(request, "web/teams.html", {"roots": directory.team_tree(day), "day": day,
+                                              "can_edit": access.is_admin(request.user)})
