@@ -21,6 +21,8 @@ ITEMS: list[tuple[str, str, set[str]]] = [
     ("Disputes", "disputes", {A, F, M, R}),
     ("Goals", "goals", {A, F, M, R, E}),
     ("KPIs", "kpis", {A, F, M, R, E}),
+    ("Contests", "contests", {A, F, M, R, E}),
+    ("Leaderboards", "leaderboards", {A, F, M, R, E}),
     ("People", "people", {A, F, M, E}),
     ("Teams", "teams", {A, F, M, R, E}),
     ("Territories", "territories", {A}),
