@@ -83,7 +83,6 @@ INSTALLED_APPS = [
     "attain.metrics",
     "attain.ingest",
     "attain.payouts",
-    "attain.forecast",
     "attain.engage",
     "attain.api",
     "attain.web",
