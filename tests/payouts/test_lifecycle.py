@@ -5,6 +5,7 @@ caps and carried balances. Every deal pays a flat 10% (tests/payouts/kit.py)."""
 
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 
 import pytest
@@ -15,8 +16,10 @@ from attain.payouts import finance, lifecycle
 from attain.payouts.errors import PayoutError
 from attain.payouts.models import Draw, Payout, RunState
 from attain.payouts.stage import PayoutPolicy
+from attain.plans.language import PlanErrors, load_plan
+from tests.engine import builders
 from tests.engine.builders import warehouse as load_warehouse
-from tests.payouts.kit import company, inputs_for
+from tests.payouts.kit import FLAT, company, inputs_for
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -271,6 +274,80 @@ def test_a_cancellation_is_clawed_back_only_inside_the_window(
                         policy=PayoutPolicy(clawback_window_days=window))
     assert items("2026-Q2", "rep1") == expected
     assert payable("2026-Q2", "rep1") == sum((a for _k, a in expected), D(0))
+
+
+def _flat_with_window(days: int) -> str:
+    return FLAT.replace("    payees: {roles: [rep]}",
+                        f"    payees: {{roles: [rep]}}\n    clawback_window_days: {days}")
+
+
+@pytest.mark.parametrize(("plan_window", "policy_window", "expected"), [
+    # the plan's 30 days win over the company's 365: T2 cancels T1 100 days later, outside
+    # the plan's window, so its −1,000.00 is waived; payable 600.00
+    (30, 365, [("earned", D("600.00")), ("clawback", D("-1000.00")),
+               ("clawback_waived", D("1000.00"))]),
+    # the plan's 120 days win over the company's 30: 100 days is inside, −1,000.00 taken
+    # back; 600.00 − 1,000.00 = −400.00 carried forward
+    (120, 30, [("earned", D("600.00")), ("clawback", D("-1000.00")),
+               ("balance_out", D("400.00"))]),
+    # a window of 100 days: T2 is exactly 100 days after T1 (10 January to 20 April), not more, so
+    # it is clawed back
+    (100, 30, [("earned", D("600.00")), ("clawback", D("-1000.00")),
+               ("balance_out", D("400.00"))]),
+    # 99 days: one day outside, waived
+    (99, 365, [("earned", D("600.00")), ("clawback", D("-1000.00")),
+               ("clawback_waived", D("1000.00"))]),
+])
+def test_a_plan_sets_its_own_clawback_window_over_the_company_policy(
+        warehouse: str, plan_window: int, policy_window: int,
+        expected: list[tuple[str, Decimal]]) -> None:
+    company()
+    load_warehouse(warehouse, transactions=CLAWBACK)
+    lifecycle.calculate(period="2026-Q2", inputs=inputs_for(_flat_with_window(plan_window)),
+                        policy=PayoutPolicy(clawback_window_days=policy_window))
+    assert items("2026-Q2", "rep1") == expected
+    payout = Payout.objects.get(pay_run=lifecycle.get_pay_run("2026-Q2"), employee_id="rep1")
+    waived = [item.description for item in payout.items.all()
+              if item.kind == "clawback_waived"]
+    assert waived == ([f"Cancellations more than {plan_window} days after their deal are "
+                       "not taken back"] if plan_window < 100 else [])
+
+
+def test_each_plan_applies_its_own_clawback_window(warehouse: str) -> None:
+    """rep1 on a plan with a 30-day window, rep2 on one that sets none (the company's 365)."""
+    company()
+    load_warehouse(warehouse, transactions=WITH_KINDS + """
+        T1, OPP1, rep1, 2026-01-10, 10000, order, , 2026-01-11
+        T2, OPP1, rep1, 2026-04-20, -10000, cancellation, T1,
+        T3, OPP3, rep1, 2026-05-02, 6000, order, , 2026-05-03
+        T4, OPP4, rep2, 2026-01-10, 5000, order, , 2026-01-11
+        T5, OPP4, rep2, 2026-04-20, -5000, refund, T4,
+        T6, OPP6, rep2, 2026-05-02, 8000, order, , 2026-05-03
+    """)
+    short = builders.plan(_flat_with_window(30))
+    plain = builders.plan(FLAT.replace("plan: flat", "plan: flat-b"))
+
+    def two_plans(_period: object) -> object:
+        return builders.inputs([short, plain], [builders.on_plan("rep1", short),
+                                                builders.on_plan("rep2", plain)])
+
+    lifecycle.calculate(period="2026-Q2", inputs=two_plans)  # type: ignore[arg-type]
+    # rep1: 100 days > 30: the −1,000.00 is waived; payable 600.00
+    assert items("2026-Q2", "rep1") == [("earned", D("600.00")), ("clawback", D("-1000.00")),
+                                        ("clawback_waived", D("1000.00"))]
+    # rep2: 100 days ≤ 365: −500.00 taken back from 800.00; payable 300.00
+    assert items("2026-Q2", "rep2") == [("earned", D("800.00")), ("clawback", D("-500.00"))]
+    assert payable("2026-Q2", "rep2") == D("300.00")
+
+
+@pytest.mark.parametrize("value", ["-1", "90 days", "1.5", "true"])
+def test_a_plan_clawback_window_that_is_not_whole_days_is_refused_at_its_line(
+        value: str) -> None:
+    with pytest.raises(PlanErrors) as raised:
+        load_plan(textwrap.dedent(_flat_with_window(0)).replace(
+            "clawback_window_days: 0", f"clawback_window_days: {value}"))
+    report = raised.value.report()
+    assert "line 7" in report and "clawback_window_days is a whole number of days" in report
 
 
 def test_a_negative_balance_is_carried_into_the_next_period(warehouse: str) -> None:

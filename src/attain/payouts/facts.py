@@ -9,8 +9,9 @@ in this period. Nothing here loops over transactions in Python, and nothing writ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import ibis
 import pyarrow as pa
@@ -32,18 +33,37 @@ def _lines_with_transactions(backend: BaseBackend, lines: ibis.Table) -> ibis.Ta
     joined = lines.left_join(this, lines.transaction_id == this.t_id)
     joined = joined.left_join(original, joined.t_reverses == original.o_id)
     return joined.select("payee_id", "currency", "amount", "booked_on", "t_kind", "t_paid_on",
-                         "o_booked_on")
+                         "o_booked_on", "plan_code", "plan_version")
 
 
 def earnings_split(backend: BaseBackend, run_id: str, period: Period, *,
-                   clawback_window_days: int) -> dict[Key, dict[str, Decimal]]:
+                   clawback_window_days: int,
+                   plan_windows: Mapping[tuple[str, int], int] | None = None
+                   ) -> dict[Key, dict[str, Any]]:
     """Per payee and currency: ``earned_orders``, ``cancellations``,
-    ``cancellations_outside_window`` and ``held`` for the run's lines."""
+    ``cancellations_outside_window`` and ``held`` for the run's lines, and
+    ``waived_window_days``: the clawback window of the waived cancellations' plans when
+    they all share one (None otherwise).
+
+    ``plan_windows`` (plan code, version) → days is each plan's own clawback window where
+    its document sets one; every other line takes the policy's ``clawback_window_days``."""
     stored = backend.table("results_lines")
     lines = _lines_with_transactions(backend, stored.filter(stored.run_id == run_id))
     cancelled = lines.t_kind.notnull() & (lines.t_kind != "order")
-    outside = cancelled & lines.o_booked_on.notnull() & (
-        lines.o_booked_on < lines.booked_on - ibis.interval(days=clawback_window_days))
+    windows = {key: days for key, days in (plan_windows or {}).items()
+               if days != clawback_window_days}
+    cases = [((lines.plan_code == code) & (lines.plan_version == version), days)
+             for (code, version), days in sorted(windows.items())]
+
+    def older_than(days: int) -> ibis.ir.BooleanValue:
+        return lines.o_booked_on < lines.booked_on - ibis.interval(days=days)
+
+    # Each window as a literal interval (one comparison per plan with its own window):
+    # a column-valued interval is spelt differently on every backend.
+    late = older_than(clawback_window_days)
+    for match, days in cases:
+        late = ibis.ifelse(match, older_than(days), late)
+    outside = cancelled & lines.o_booked_on.notnull() & late
     unpaid = (lines.t_kind == "order") & (lines.t_paid_on.isnull()
                                           | (lines.t_paid_on > period.end))
     zero = ibis.literal(0, type=MONEY)
@@ -52,12 +72,24 @@ def earnings_split(backend: BaseBackend, run_id: str, period: Period, *,
         cancellations=lines.amount.sum(where=cancelled).fill_null(zero).cast(MONEY),
         cancellations_outside_window=lines.amount.sum(where=outside).fill_null(zero).cast(MONEY),
         held=lines.amount.sum(where=unpaid).fill_null(zero).cast(MONEY),
-    )
-    result: dict[Key, dict[str, Decimal]] = {}
+        **_windows_applied(cases, clawback_window_days, outside))
+    result: dict[Key, dict[str, Any]] = {}
     for row in grouped.to_pyarrow().to_pylist():
         key = (row.pop("payee_id"), row.pop("currency"))
+        low = row.pop("window_min", clawback_window_days)
+        high = row.pop("window_max", clawback_window_days)
         result[key] = {name: value if value is not None else ZERO for name, value in row.items()}
+        result[key]["waived_window_days"] = low if low is not None and low == high else None
     return result
+
+
+def _windows_applied(cases: list[tuple[ibis.ir.BooleanValue, int]], default: int,
+                     outside: ibis.ir.BooleanValue) -> dict[str, ibis.ir.Scalar]:
+    """The shortest and longest window of the waived lines (none needed with no plan's own)."""
+    if not cases:
+        return {}
+    window = ibis.cases(*cases, else_=default)
+    return {"window_min": window.min(where=outside), "window_max": window.max(where=outside)}
 
 
 def released(backend: BaseBackend, held_runs: Sequence[tuple[str, dt.date]],

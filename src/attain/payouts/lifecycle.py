@@ -161,8 +161,9 @@ def calculate(*, period: str | Period, actor: Any = None, url: str | None = None
         policy = (stage.PayoutPolicy.from_json(existing.policy) if existing and existing.policy
                   else stage.PayoutPolicy())
     tell(f"calculating {the_period.label}")
+    engine_inputs = inputs(the_period) if inputs else engine_run.inputs_from_app(the_period)
     run_id = engine_run.run(period=the_period, actor=actor, url=url,
-                            inputs=inputs(the_period) if inputs else None).run_id
+                            inputs=engine_inputs).run_id
     backend = connection.connect(url)
     earlier = list(PayRun.objects.filter(period_end__lt=the_period.start)
                    .exclude(calculation_run_id="").order_by("period_start"))
@@ -186,7 +187,8 @@ def calculate(*, period: str | Period, actor: Any = None, url: str | None = None
 
     tell("gathering each payee's facts")
     split = warehouse_facts.earnings_split(backend, run_id, the_period,
-                                           clawback_window_days=policy.clawback_window_days)
+                                           clawback_window_days=policy.clawback_window_days,
+                                           plan_windows=plan_clawback_windows(engine_inputs))
     held_runs = [(run.calculation_run_id, run.period_end) for run in earlier
                  if run.policy.get("hold_until_paid", True)]
     released = warehouse_facts.released(backend, held_runs, the_period)
@@ -213,6 +215,7 @@ def calculate(*, period: str | Period, actor: Any = None, url: str | None = None
             cancellations=parts.get("cancellations", ZERO),
             cancellations_outside_window=parts.get("cancellations_outside_window", ZERO),
             held=parts.get("held", ZERO), released=released.get(key, ZERO),
+            waived_window_days=parts.get("waived_window_days"),
             prior=priors.get(key, []), adjustments=by_payee.get(key, []),
             balance_in=balances.get(key, ZERO), draw=draws.get(key)),
             policy, the_period.label))
@@ -239,6 +242,12 @@ def calculate(*, period: str | Period, actor: Any = None, url: str | None = None
                      after={"state": pay_run.state, "calculation_run_id": run_id,
                             "payees": len(results)})
     return summary(the_period)
+
+
+def plan_clawback_windows(inputs: EngineInputs) -> dict[tuple[str, int], int]:
+    """(plan code, version) → clawback window in days, for plan versions that set one."""
+    return {(item.document.plan, item.document.version): item.document.clawback_window_days
+            for item in inputs.plans if item.document.clawback_window_days is not None}
 
 
 def _store(pay_run: PayRun, results: Iterable[stage.PayoutResult]) -> None:

@@ -94,7 +94,10 @@ class PayeeFacts:
     cancellations: Decimal = ZERO
     """Lines of cancellations and refunds (negative), inside the window or not."""
     cancellations_outside_window: Decimal = ZERO
-    """The part of ``cancellations`` whose original deal is older than the window."""
+    """The part of ``cancellations`` whose original deal is older than the window (the
+    plan's own ``clawback_window_days`` where it sets one, otherwise the policy's)."""
+    waived_window_days: int | None = None
+    """The window those waived cancellations fell outside, when they share one."""
     held: Decimal = ZERO
     """Lines of this period on deals whose invoice is not paid by the period's end."""
     released: Decimal = ZERO
@@ -147,9 +150,11 @@ def payout(facts: PayeeFacts, policy: PayoutPolicy, period: str) -> PayoutResult
         items.append(Item("clawback", facts.cancellations,
                           "Cancelled or refunded deals taken back"))
     if facts.cancellations_outside_window:
+        window = (f"{facts.waived_window_days} days" if facts.waived_window_days is not None
+                  else "their plan's clawback window")
         items.append(Item("clawback_waived", -facts.cancellations_outside_window,
-                          f"Cancellations more than {policy.clawback_window_days} days after "
-                          "their deal are not taken back"))
+                          f"Cancellations more than {window} after their deal are not "
+                          "taken back"))
     if policy.hold_until_paid and facts.held:
         items.append(Item("hold", -facts.held,
                           "Held until the customer pays the invoice"))

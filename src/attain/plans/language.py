@@ -461,6 +461,19 @@ class PlanDocument(_Model):
     pay_mix: PayMix | None = None
     components: list[Component] = Field(min_length=1)
     caps: PlanCaps | None = None
+    clawback_window_days: int | None = None
+    """A cancellation or refund more than this many days after the deal it reverses is not
+    taken back from this plan's payees; None: the company's payout policy decides."""
+
+    @field_validator("clawback_window_days", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            shown = repr(value) if isinstance(value, str) else str(value).lower()
+            raise ValueError("clawback_window_days is a whole number of days, 0 or more "
+                             f"(e.g. 90), not {shown}")
+        return value
 
     @field_validator("currency")
     @classmethod
