@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "attain.metrics",
     "attain.ingest",
     "attain.payouts",
+    "attain.forecast",
     "attain.engage",
     "attain.api",
     "attain.web",

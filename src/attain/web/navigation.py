@@ -20,6 +20,7 @@ ITEMS: list[tuple[str, str, set[str]]] = [
     ("Statements", "statements", {A, F, M, R}),
     ("Disputes", "disputes", {A, F, M, R}),
     ("Goals", "goals", {A, F, M, R, E}),
+    ("Forecast", "forecast", {A, F, M, R}),
     ("KPIs", "kpis", {A, F, M, R, E}),
     ("Contests", "contests", {A, F, M, R, E}),
     ("Leaderboards", "leaderboards", {A, F, M, R, E}),

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from attain.org.models import AccessRole, Person
 from attain.web import access
+from attain.web import forecast as forecast_page
 from attain.web import home as home_services
 from attain.web import services as web_services
 from attain.web.decorators import roles
@@ -134,4 +135,7 @@ def home_forecast(request: HttpRequest) -> HttpResponse:
         visible = access.visible_people(request.user, min(dt.date.today(), run.period_end))
         team = set() if visible is access.ALL else visible
         found = home_services.forecast(run=run, manager_id=person.employee_id, team=team)
-    return render(request, "web/_home_forecast.html", {"forecast": found})
+    calls = None
+    if person is not None:
+        calls = forecast_page.my_calls(request.user, person.employee_id, dt.date.today())
+    return render(request, "web/_home_forecast.html", {"forecast": found, "calls": calls})

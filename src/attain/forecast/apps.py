@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ForecastConfig(AppConfig):
+    name = "attain.forecast"
+    label = "forecast"
