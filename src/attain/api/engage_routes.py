@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from attain.api.schemas import Problem
@@ -140,8 +140,9 @@ def create_contest(request: HttpRequest, body: ContestIn) -> Any:
     try:
         contest = contest_services.save_contest(user=request.user, data=data)
     except contest_services.ContestError as error:
-        return 422, {"detail": "The contest was not saved.", "problems": error.problems}
-    return 201, _out(contest, dt.date.today())
+        return Status(422, {"detail": "The contest was not saved.",
+                            "problems": error.problems})
+    return Status(201, _out(contest, dt.date.today()))
 
 
 @contests.get("/{slug}", response={200: ContestOut, 404: Problem})
@@ -189,5 +190,5 @@ def give_kudos(request: HttpRequest, body: KudosIn) -> Any:
                                        message=body.message)
     except recognition.KudosError as error:
         raise HttpError(422, str(error)) from None
-    return 201, {"giver": kudos.giver.name, "receiver": kudos.receiver.name,
-                 "employee_id": kudos.receiver.employee_id, "message": kudos.message}
+    return Status(201, {"giver": kudos.giver.name, "receiver": kudos.receiver.name,
+                        "employee_id": kudos.receiver.employee_id, "message": kudos.message})

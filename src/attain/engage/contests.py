@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from attain import metrics
 from attain.core import audit
+from attain.core.money import round_money
 from attain.engage.models import Contest, ContestEntry, Prize
 from attain.org import services as org_services
 from attain.org.models import AccessRole, Person, Team, TeamManager, TeamMembership
@@ -88,12 +89,12 @@ def managed_teams(person: Person, *, day: dt.date) -> set[int]:
     return teams_below(direct, days=[day]) if direct else set()
 
 
-def entrants_of(contest: Contest) -> list[Person]:
+def entrants_of(contest: Contest, *, today: dt.date | None = None) -> list[Person]:
     """Who takes part: the people chosen, or the reps who were members of the contest's team
     or a team below it on any day of the contest (up to today while it runs)."""
     if contest.team_id is None:
         return list(contest.people.order_by("name"))
-    last = min(contest.end, max(contest.start, dt.date.today()))
+    last = min(contest.end, max(contest.start, today or dt.date.today()))
     teams = teams_below([contest.team_id], days=sorted({contest.start, last}))
     members = (TeamMembership.objects.filter(team_id__in=teams, valid_from__lte=last)
                .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=contest.start))
@@ -102,10 +103,10 @@ def entrants_of(contest: Contest) -> list[Person]:
                 .order_by("name"))
 
 
-def refresh_entries(contest: Contest) -> list[Person]:
+def refresh_entries(contest: Contest, *, today: dt.date | None = None) -> list[Person]:
     """Bring the contest's entries up to date with :func:`entrants_of` (a frozen contest's
     entries stay as they were)."""
-    people = entrants_of(contest)
+    people = entrants_of(contest, today=today)
     if contest.results is not None:
         return people
     wanted = {p.pk for p in people}
@@ -235,7 +236,7 @@ def _prizes(rows: Sequence[tuple[str, str, str]], problems: dict[str, str]
                 if not value.is_finite() or value <= 0 or abs(value) >= Decimal("1e15"):
                     problems[where] = "a threshold is a positive number"
                 else:
-                    found.append(Prize(threshold=value.quantize(Decimal("0.01")),
+                    found.append(Prize(threshold=round_money(value),
                                        description=description))
     return found
 

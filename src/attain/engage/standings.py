@@ -116,11 +116,13 @@ def _reaches(value: Decimal, threshold: Decimal, metric_name: str) -> bool:
     return value >= threshold
 
 
-def compute(contest: Contest) -> list[Place]:
-    """Everyone's place in ``contest`` now, from the catalog (no access rule applied)."""
+def compute(contest: Contest, *, today: dt.date | None = None) -> list[Place]:
+    """Everyone's place in ``contest`` on ``today``, from the catalog (no access rule
+    applied): the days from its start to today, or to its end once finished."""
     metric = metrics.get(contest.metric)
-    people = contest_services.refresh_entries(contest)
-    last = min(contest.end, max(contest.start, dt.date.today()))
+    today = today or dt.date.today()
+    people = contest_services.refresh_entries(contest, today=today)
+    last = min(contest.end, max(contest.start, today))
     values = _values(metric, people=[p.employee_id for p in people], start=contest.start,
                      end=last, label=contest.slug)
     places = rank(((p.employee_id, p.name, _filled(metric, values.get(p.employee_id)))
@@ -137,7 +139,7 @@ def freeze(contest: Contest, *, today: dt.date | None = None) -> bool:
     if contest.results is not None or contest_services.state_of(
             contest, today=today) != contest_services.FINISHED:
         return False
-    places = compute(contest)
+    places = compute(contest, today=today)
     contest.results = [{"employee_id": p.employee_id, "name": p.name,
                         "value": None if p.value is None else str(p.value), "rank": p.rank,
                         "prizes": list(p.prizes)} for p in places]
@@ -148,14 +150,22 @@ def freeze(contest: Contest, *, today: dt.date | None = None) -> bool:
 
 
 def standings(contest: Contest, *, today: dt.date | None = None) -> list[Place]:
-    """The contest's standings: frozen ones once finished, else computed (cached)."""
+    """The contest's standings: frozen ones once finished, else computed and cached for
+    five minutes (entries refreshed with them)."""
     today = today or dt.date.today()
     freeze(contest, today=today)
     if contest.results is not None:
         return [Place(r["employee_id"], r["name"],
                       None if r["value"] is None else Decimal(r["value"]), r["rank"],
                       tuple(r["prizes"])) for r in contest.results]
-    return compute(contest)
+    if contest.published_at is None:  # a draft may still change: never cached
+        return compute(contest, today=today)
+    key = _key("contest", str(contest.pk), contest.published_at.isoformat(), today.isoformat())
+    cached = cache.get(key)
+    if cached is None:
+        cached = compute(contest, today=today)
+        cache.set(key, cached, CACHE_SECONDS)
+    return list(cached)
 
 
 def shown_to(user: Any, places: list[Place], *, metric_name: str, day: dt.date
@@ -229,7 +239,9 @@ def leaderboard(user: Any, *, metric: metrics.Metric, period: Period, scope: str
         # team are not ranked against their own reps.
         names = dict(Person.objects.filter(employee_id__in=ids, access_role=AccessRole.REP)
                      .values_list("employee_id", "name"))
-    rows = [(e, names.get(e, e), _filled(metric, values.get(e))) for e in names]
+    # Nobody with a fact in the period: an empty board, not a row of zeros all ranked 1.
+    rows = [(e, names.get(e, e), _filled(metric, values.get(e))) for e in names
+            ] if any(e in values for e in names) else []
     places = rank(rows, direction=metric.direction)
     return Board(metric, period, scope,
                  shown_to(user, places, metric_name=metric.name, day=day))
