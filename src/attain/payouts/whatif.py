@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from attain.core.company import company_calendar
 from attain.core.money import ZERO, round_money, round_rate, sum_money
 from attain.core.periods import Period
 from attain.engine import run as engine_run
-from attain.engine.calculate import Assignment, EngineInputs, QuotaRow, calculate
+from attain.engine.calculate import Assignment, EngineInputs, QuotaRow, calculate, plan_year
 from attain.engine.errors import EngineError
 from attain.engine.plans import PlanVersionInput
 from attain.payouts.errors import PayoutError
@@ -30,6 +31,7 @@ from attain.payouts.finance import revenue_by_payee
 from attain.payouts.lifecycle import parse_period
 from attain.payouts.statements import OPERATOR, run_for
 from attain.plans.language import PlanErrors, load_plan
+from attain.targets.models import OwnerType, Quota, QuotaStatus
 from attain.warehouse import connection
 from attain.web import access
 
@@ -63,6 +65,9 @@ class CurrencyTotals:
 class WhatIf:
     period: str
     plan: str
+    """The draft plan's code; "" when only the quotas are drafts."""
+    draft_quotas: int
+    """How many draft quotas replaced published ones."""
     baseline_run_id: str
     payees: list[PayeeChange]
     totals: list[CurrencyTotals]
@@ -101,10 +106,21 @@ def quantiles(values: Sequence[Decimal]) -> dict[str, Decimal | None]:
     return result
 
 
-def draft_inputs(inputs: EngineInputs, draft_text: str,
+def draft_inputs(inputs: EngineInputs, draft_text: str | None,
                  quotas: Sequence[QuotaRow] = ()) -> tuple[EngineInputs, str]:
-    """The engine inputs with the draft plan in place of the published versions of the
-    same plan, and draft quotas in place of the same person × metric × period."""
+    """The engine inputs with the draft plan (if any) in place of the published versions of
+    the same plan, and draft quotas in place of the same person × metric × period.
+
+    Returns the inputs and the draft plan's code ("" with draft quotas alone: the
+    published plans stay as they are)."""
+    if draft_text is None:
+        if not quotas:
+            raise PayoutError("nothing to compare: give a draft plan, draft quotas or both")
+        on_plan = {a.person_id for a in inputs.assignments}
+        if not any(q.person_id in on_plan for q in quotas):
+            raise PayoutError("none of the draft quotas is for someone on a published plan "
+                              f"in this period (quotas for {_some(q.person_id for q in quotas)})")
+        return _with_quotas(inputs, quotas), ""
     try:
         document = load_plan(draft_text, source="draft plan")
     except PlanErrors as errors:
@@ -126,16 +142,47 @@ def draft_inputs(inputs: EngineInputs, draft_text: str,
     if not any(a.plan_code == code for a in moved):
         raise PayoutError(f"nobody is assigned to plan {code!r} in this period: a draft is "
                           "compared for the people on the published plan")
+    return _with_quotas(dataclasses.replace(inputs, plans=plans, assignments=moved),
+                        quotas), code
+
+
+def _with_quotas(inputs: EngineInputs, quotas: Sequence[QuotaRow]) -> EngineInputs:
     replaced = {(q.person_id, q.metric, q.start) for q in quotas}
     kept = [q for q in inputs.quotas if (q.person_id, q.metric, q.start) not in replaced]
-    return dataclasses.replace(inputs, plans=plans, assignments=moved,
-                               quotas=kept + list(quotas)), code
+    return dataclasses.replace(inputs, quotas=kept + list(quotas))
 
 
-def whatif(*, viewer: Any, plan_text: str, period: str | Period,
+def _some(names: Iterable[str]) -> str:
+    unique = sorted(set(names))
+    return ", ".join(unique[:5]) + (f" and {len(unique) - 5} more" if len(unique) > 5 else "")
+
+
+def draft_quotas(period: str | Period) -> list[QuotaRow]:
+    """The people's quotas of ``period``'s plan year still in draft: for each person ×
+    metric × period, its highest version when that version is a draft (one not yet
+    approved, so what the run would read once it is)."""
+    the_period = parse_period(period)
+    year = plan_year(company_calendar(), the_period)
+    latest: dict[tuple[str, str, str], tuple[int, str, QuotaRow]] = {}
+    for person_id, metric, label, start, end, amount, number, status in (
+            Quota.objects.filter(owner_type=OwnerType.PERSON, period_start__gte=year.start,
+                                 period_end__lte=year.end)
+            .values_list("person__employee_id", "metric", "period", "period_start",
+                         "period_end", "amount", "version", "status")):
+        key = (person_id, metric, label)
+        if key not in latest or latest[key][0] < number:
+            latest[key] = (number, status, QuotaRow(person_id, metric, start, end, amount))
+    return [row for _n, status, row in sorted(latest.values(), key=lambda v: str(v[2]))
+            if status == QuotaStatus.DRAFT]
+
+
+def whatif(*, viewer: Any, period: str | Period, plan_text: str | None = None,
            quotas: Sequence[QuotaRow] = (), url: str | None = None,
            inputs: EngineInputs | None = None) -> WhatIf:
-    """Compare a draft plan (and draft quotas) with the published run of ``period``."""
+    """Compare a draft plan, draft quotas or both with the published run of ``period``.
+
+    With draft quotas alone (``plan_text`` None) the published plans are calculated against
+    them: the same people, the same plans, only the quotas differ."""
     if viewer is not OPERATOR and not access.sees_company_money(viewer):
         raise PermissionDenied("what-if modelling is for sales operations and finance")
     the_period = parse_period(period)
@@ -183,7 +230,8 @@ def whatif(*, viewer: Any, plan_text: str, period: str | Period,
             round_rate(new_cost / income) if income else None))
     top = sorted(changes, key=lambda c: (-abs(c.delta), c.employee_id))[:TOP]
     return WhatIf(
-        period=the_period.label, plan=code, baseline_run_id=baseline_id, payees=changes,
+        period=the_period.label, plan=code, draft_quotas=len(quotas),
+        baseline_run_id=baseline_id, payees=changes,
         totals=totals, gainers=sum(1 for c in changes if c.delta > 0),
         losers=sum(1 for c in changes if c.delta < 0),
         unchanged=sum(1 for c in changes if c.delta == 0),
