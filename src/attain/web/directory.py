@@ -20,18 +20,56 @@ def active_on(day: dt.date, prefix: str = "") -> Q:
             & (Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": day})))
 
 
-def people(user: Any, day: dt.date, search: str = "") -> QuerySet[Person]:
-    """The people ``user`` may see on ``day``, with their team that day (no N+1)."""
+def _visible(user: Any, day: dt.date, search: str) -> QuerySet[Person]:
     visible = access.visible_directory(user, day)
-    found = Person.objects.select_related("region").prefetch_related(
-        Prefetch("memberships", queryset=TeamMembership.objects.filter(active_on(day))
-                 .select_related("team"), to_attr="current"))
+    found = Person.objects.all()
     if visible is not access.ALL:
         found = found.filter(employee_id__in=visible)
     if search:
         found = found.filter(Q(name__icontains=search) | Q(employee_id__icontains=search)
                              | Q(email__icontains=search))
     return found
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    """One line of the people page: plain values, no model instances (the page lists
+    everyone, and building a model per person and per membership cost more than the
+    queries)."""
+
+    employee_id: str
+    name: str
+    role: str
+    """The role's label."""
+    teams: tuple[str, ...]
+    region: str
+    hire_date: dt.date
+    termination_date: dt.date | None
+
+
+def directory_rows(user: Any, day: dt.date, search: str = "") -> list[DirectoryRow]:
+    """The people page's rows: who ``user`` may see on ``day`` (matching ``search``), by
+    name, with the teams they belong to that day (two queries)."""
+    found = _visible(user, day, search)
+    teams: dict[str, list[str]] = {}
+    for employee_id, team in (TeamMembership.objects.filter(active_on(day),
+                                                            person__in=found.values("id"))
+                              .order_by("person", "valid_from")
+                              .values_list("person__employee_id", "team__name")):
+        teams.setdefault(employee_id, []).append(team)
+    roles = dict(Person._meta.get_field("role").flatchoices)
+    return [DirectoryRow(employee_id, name, str(roles.get(role, role)),
+                         tuple(teams.get(employee_id, ())), region or "", hired, left)
+            for employee_id, name, role, region, hired, left in found.values_list(
+                "employee_id", "name", "role", "region__name", "hire_date",
+                "termination_date")]
+
+
+def people(user: Any, day: dt.date, search: str = "") -> QuerySet[Person]:
+    """The people ``user`` may see on ``day``, with their team that day (no N+1)."""
+    return _visible(user, day, search).select_related("region").prefetch_related(
+        Prefetch("memberships", queryset=TeamMembership.objects.filter(active_on(day))
+                 .select_related("team"), to_attr="current"))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from attain.org.models import AccessRole
-from attain.web import access, directory
+from attain.web import access, directory, tables
 from attain.web.decorators import is_htmx, roles
 
 
@@ -24,9 +24,9 @@ def _day(request: HttpRequest) -> dt.date:
 def people(request: HttpRequest) -> HttpResponse:
     day = _day(request)
     search = request.GET.get("q", "").strip()
-    found = directory.people(request.user, day, search)
+    rows = tables.people_rows(directory.directory_rows(request.user, day, search))
     template = "web/_people_rows.html" if is_htmx(request) else "web/people.html"
-    return render(request, template, {"people": found, "day": day, "q": search,
+    return render(request, template, {"rows": rows, "day": day, "q": search,
                                       "can_edit": access.is_admin(request.user)})
 
 

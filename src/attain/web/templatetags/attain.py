@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -29,7 +31,17 @@ def day(value: Any, length: str = "") -> str:
     if value is None or value == "":
         return ""
     formats = display.current().formats
-    return dateformat.format(value, formats.short if length == "short" else formats.day)
+    chosen = formats.short if length == "short" else formats.day
+    if type(value) is dt.date:  # a datetime's text also depends on its time zone
+        return _date_text(value, chosen)
+    return dateformat.format(value, chosen)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: dt.date, date_format: str) -> str:
+    """A calendar date written in a format: the same text every time, so kept (a list of
+    150 people writes 150 hire dates; Django's formatter costs far more than a look-up)."""
+    return dateformat.format(value, date_format)
 
 
 @register.filter(expects_localtime=True)
