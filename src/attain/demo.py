@@ -92,6 +92,10 @@ def build(options: DemoOptions, *, reset: bool = False,
     load.create_tables(replace=True)
     counts = load.load_tables(company.tables, replace=True)
     runs = calculate_history(company.options.as_of, step=tell)
+    tell("adding contests, badges and kudos")
+    from attain.engage.demo import seed as seed_engagement
+
+    seed_engagement(as_of=company.options.as_of)
     marker_path().parent.mkdir(parents=True, exist_ok=True)
     marker_path().write_text(json.dumps({
         "options": _options_key(options),

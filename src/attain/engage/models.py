@@ -23,7 +23,7 @@ class Contest(models.Model):
     start = models.DateField(help_text="First day counted.")
     end = models.DateField(help_text="Last day counted.")
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="contests",
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="contests",
         help_text="Entrants: the people of this team and the teams below it on the "
                   "contest's dates. Empty: the people chosen one by one.")
     people = models.ManyToManyField(Person, blank=True, related_name="+",
