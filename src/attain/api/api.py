@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from attain.api import engage_routes, more_routes, routes
+from attain.api import admin_routes, engage_routes, more_routes, routes
 from attain.api.auth import AUTH
 
 api = NinjaAPI(
@@ -54,6 +54,9 @@ api.add_router("/goals", more_routes.goals)
 api.add_router("/disputes", more_routes.disputes)
 api.add_router("/payruns", more_routes.payruns)
 api.add_router("/imports", more_routes.imports)
+api.add_router("/imports", admin_routes.import_history)
+api.add_router("/jobs", admin_routes.job_routes)
+api.add_router("/forecast", admin_routes.forecast)
 api.add_router("/contests", engage_routes.contests)
 api.add_router("/badges", engage_routes.badges)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class Me(Schema):
@@ -264,3 +265,83 @@ class ImportReportOut(Schema):
     errors: list[ImportIssueOut]
     notes: list[str]
     loaded: bool
+
+
+class StatementSummaryOut(Schema):
+    employee_id: str
+    name: str
+    period: str
+    currency: str
+    earned: Decimal
+    run_id: str
+
+
+class RunStartIn(Schema):
+    period: str
+    plan: str = ""
+
+
+class JobOut(Schema):
+    job_id: int
+    kind: str
+    status: str
+    step: str
+    fraction: float
+    result: dict[str, Any]
+    error: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class ResolveIn(Schema):
+    action: str = Field(description="adjust (pay or take back an amount) or reject")
+    reason: str
+    amount: Decimal | None = Field(default=None, description="for adjust: the adjustment")
+
+
+class ImportHistoryOut(Schema):
+    at: dt.datetime
+    user: str | None
+    kind: str
+    file: str
+    outcome: str = Field(description="imported, or rejected (nothing was loaded)")
+    rows: int | None
+    added: int | None
+    updated: int | None
+    unchanged: int | None
+    rejected: int | None
+    errors: int | None
+    first_error: str
+
+
+class CallIn(Schema):
+    period: str
+    commit: Decimal
+    best_case: Decimal
+    note: str = ""
+
+
+class CallOut(Schema):
+    employee_id: str
+    name: str
+    manager: str | None = Field(description="who they report to directly on the day, when "
+                                            "the caller may see them")
+    level: int
+    period: str
+    commit: Decimal | None
+    best_case: Decimal | None
+    currency: str | None
+    note: str
+    submitted_at: dt.datetime | None
+    reports_commit: Decimal = Field(description="sum of their direct reports' calls (each "
+                                                "level's own call, else its people's sum)")
+    reports_best_case: Decimal
+    called: int = Field(description="how many in their subtree (them included) made a call")
+    people: int
+
+
+class CallWeekOut(Schema):
+    week: dt.date
+    commit: Decimal
+    best_case: Decimal
+    calls: int
