@@ -166,5 +166,6 @@ def test_the_manager_home_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(18):
         assert client.get("/").status_code == 200
     client.get("/home/forecast/")
-    with django_assert_max_num_queries(10):
+    # and the forecast calls' line: reporting lines (3), the calls, their names: 15 at most
+    with django_assert_max_num_queries(15):
         assert client.get("/home/forecast/").status_code == 200

@@ -123,11 +123,15 @@ def page(user: Any, period: Period, today: dt.date) -> ForecastPage:
         closed=closed)
 
 
-def my_calls(user: Any, employee_id: str, today: dt.date) -> forecast_services.CallNode | None:
+def my_calls(user: Any, employee_id: str, today: dt.date,
+             day: dt.date | None = None) -> forecast_services.CallNode | None:
     """The home tile's call line: the viewer's node in this quarter's roll-up (their own
-    call, their people's sum, how many called), None when they are not in it."""
+    call, their people's sum, how many called), None when they are not in it. The team is
+    the one on ``day`` (default today; the tile passes the day its pipeline is read on, so
+    who the manager sees is worked out once)."""
     period = company_calendar().period_containing(today, "quarter")
-    roots = forecast_services.rollup(period=period, people=access.visible_people(user, today),
-                                     day=today)
+    on = day or today
+    roots = forecast_services.rollup(period=period, people=access.visible_people(user, on),
+                                     day=on)
     return next((node for root in roots for node in root.walk()
                  if node.employee_id == employee_id), None)

@@ -131,11 +131,13 @@ def home_forecast(request: HttpRequest) -> HttpResponse:
     person = access.person_of(request.user)
     run = web_services.current_run(dt.date.today())
     found = None
+    day = dt.date.today()
     if person is not None and run is not None:
-        visible = access.visible_people(request.user, min(dt.date.today(), run.period_end))
+        day = min(dt.date.today(), run.period_end)
+        visible = access.visible_people(request.user, day)
         team = set() if visible is access.ALL else visible
         found = home_services.forecast(run=run, manager_id=person.employee_id, team=team)
     calls = None
     if person is not None:
-        calls = forecast_page.my_calls(request.user, person.employee_id, dt.date.today())
+        calls = forecast_page.my_calls(request.user, person.employee_id, dt.date.today(), day)
     return render(request, "web/_home_forecast.html", {"forecast": found, "calls": calls})
