@@ -45,14 +45,26 @@ def current_run(day: dt.date) -> CalculationRun | None:
 def summaries(run: CalculationRun, people: set[str] | None) -> list[ComponentSummary]:
     """Per payee × component of ``run``: credited, quota, attainment and earned, for
     ``people`` (None: everyone)."""
+    url = connection.configured_url()
     with _reading:  # one thread reads a run while the others wait for the cached rows
-        everyone = _run_summaries(run.run_id, connection.configured_url())
+        everyone = _run_summaries(run.run_id, url)
+        by_payee = _by_payee(run.run_id, url)
     if people is None:
         return list(everyone)
-    return [row for row in everyone if row.payee_id in people]
+    return [row for payee in sorted(people) for row in by_payee.get(payee, ())]
 
 
 _reading = threading.Lock()
+
+
+@lru_cache(maxsize=32)
+def _by_payee(run_id: str, url: str) -> dict[str, tuple[ComponentSummary, ...]]:
+    """A run's summary rows by payee, so a rep's or a team's rows are a few look-ups, not a
+    scan of everyone's (a home page asks for several runs' rows of one person)."""
+    grouped: dict[str, list[ComponentSummary]] = {}
+    for row in _run_summaries(run_id, url):
+        grouped.setdefault(row.payee_id, []).append(row)
+    return {payee: tuple(rows) for payee, rows in grouped.items()}
 
 
 @lru_cache(maxsize=32)
