@@ -1,11 +1,13 @@
 """Benchmark: the web app under 50 concurrent users, against its own health check.
 
-    python -m benchmarks.web [--users 50] [--seconds 30] [--think 1] [--keep DIR]
+    python -m benchmarks.web [--users 50] [--seconds 30] [--think 1] [--threads 8] [--keep DIR]
 
 Builds the demo company (``attain demo --no-serve`` in a private var folder; ``--keep DIR``
 builds or reuses one there), asks its app database for the rep's employee id, one of the
 demo manager's team (by the pages' own access rule) and the latest calculated period, and
-starts ``attain serve`` (waitress, 8 threads) on a free port of 127.0.0.1 in its own process.
+starts ``attain serve`` (waitress, ``--threads``, 8 unless told) on a free port of 127.0.0.1
+in its own process. The machine's load average is printed before and after the pages'
+phase: other work on the same cores shows in every figure.
 
 Two timed phases of ``--seconds`` each, with the same number of users and the same think
 time: first every user asks for ``/healthz`` (the floor of the server stack on this machine:
@@ -20,6 +22,8 @@ back to back, which measures saturation instead).
 It prints p50, p95 and p99 latency and requests per second, per role and page and over all
 pages, next to the baseline, so a page's own cost reads as the difference; the target is
 p95 < 200 ms. It never fails on time; it fails if any request answers other than 200.
+It also prints the server process's CPU per request in each timed phase (from /proc): the
+pages' own cost, which other work on the machine moves far less than it moves latency.
 
 Client and server share this 2-core machine, so the client's own Python costs part of the
 figures; the baseline pays the same. It does not take the machine-wide heavy lock itself:
@@ -116,10 +120,19 @@ class Session:
             raise RuntimeError(f"sign-in as {username} answered {status}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | None,
-          think: float) -> tuple[dict[str, list[float]], dict[str, int], float]:
+          think: float, server_pid: int
+          ) -> tuple[dict[str, list[float]], dict[str, int], float, float]:
     """Run ``users`` threads for ``seconds``, each pausing ``think`` seconds (± 50%, so
-    users do not march in step) between requests; ``pages`` None means the health check."""
+    users do not march in step) between requests; ``pages`` None means the health check.
+    Also returns the CPU seconds the server used in the timed part: unlike latency, that
+    cost hardly moves with what else the machine is doing."""
     roles = list(PAGES)
     sessions = []
     for index in range(users):
@@ -154,12 +167,13 @@ def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | N
                 time.sleep(jitter.uniform(think * 0.5, think * 1.5))
 
     threads = [threading.Thread(target=user, args=pair) for pair in sessions]
+    cpu_before = _cpu_seconds(server_pid)
     with timed() as wall:
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    return timings, errors, wall.seconds
+    return timings, errors, wall.seconds, _cpu_seconds(server_pid) - cpu_before
 
 
 def _row(name: str, samples: list[float], wall: float) -> dict[str, object]:
@@ -176,6 +190,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=1.0,
                         help="seconds a user pauses between pages (0: back to back)")
+    parser.add_argument("--threads", type=int, default=8, help="the server's waitress threads")
     parser.add_argument("--keep", type=Path, default=None, help="var folder to build/reuse")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="attain-bench-web-"))
@@ -199,8 +214,8 @@ def main() -> None:
           f"the manager's team member's ({facts['member']})")
     port = _free_port()
     log = (folder / "server.log").open("w")  # a pipe nobody reads would block the server
-    server = subprocess.Popen([attain, "serve", "--addr", f"127.0.0.1:{port}", "--threads", "8"],
-                              env=env, stdout=log, stderr=log)
+    server = subprocess.Popen([attain, "serve", "--addr", f"127.0.0.1:{port}",
+                               "--threads", str(args.threads)], env=env, stdout=log, stderr=log)
     try:
         for _ in range(200):
             try:
@@ -210,9 +225,12 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise RuntimeError("the server did not start")
-        base, base_errors, base_wall = _load(port, args.users, args.seconds, None, args.think)
-        pages, page_errors, page_wall = _load(port, args.users, args.seconds, pages_to_time,
-                                              args.think)
+        base, base_errors, base_wall, base_cpu = _load(port, args.users, args.seconds, None,
+                                                       args.think, server.pid)
+        load_before = os.getloadavg()[0]
+        pages, page_errors, page_wall, page_cpu = _load(
+            port, args.users, args.seconds, pages_to_time, args.think, server.pid)
+        load_after = os.getloadavg()[0]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -221,10 +239,15 @@ def main() -> None:
             _row("all pages", everything, page_wall)]
     rows += [_row(name, samples, page_wall) for name, samples in sorted(pages.items())]
     print_table(f"{args.users} concurrent users, {args.think:g} s think time, "
-                f"{args.seconds:.0f} s each (client and server on this machine)", rows)
+                f"{args.seconds:.0f} s each, {args.threads} server threads (client and server "
+                f"on this machine; load average {load_before:.1f} -> {load_after:.1f})", rows)
     home = [t for name, samples in pages.items() if name.endswith(" /") for t in samples]
     print(f"role home pages: p95 {_row('', home, page_wall)['p95 ms']:.0f} ms "
           f"(target < 200 ms); health check p95 {rows[0]['p95 ms']:.0f} ms")
+    served = len(everything)
+    print(f"server CPU: {base_cpu * 1000 / len(base['/healthz']):.2f} ms a health check, "
+          f"{page_cpu * 1000 / served:.1f} ms a page ({page_cpu / page_wall:.0%} of one core "
+          f"over the pages' {page_wall:.0f} s)")
     failed = {**base_errors, **page_errors}
     if failed:
         sys.exit("requests failed: " + "; ".join(f"{what} ({count}×)"
