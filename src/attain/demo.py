@@ -96,6 +96,10 @@ def build(options: DemoOptions, *, reset: bool = False,
     from attain.engage.demo import seed as seed_engagement
 
     seed_engagement(as_of=company.options.as_of)
+    tell("adding forecast calls")
+    from attain.forecast.demo import seed as seed_forecast_calls
+
+    seed_forecast_calls(as_of=company.options.as_of)
     marker_path().parent.mkdir(parents=True, exist_ok=True)
     marker_path().write_text(json.dumps({
         "options": _options_key(options),
