@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from attain.payouts import exports, finance, lifecycle
 from attain.payouts.errors import PayoutError
+from attain.payouts.models import PayoutItem
 from tests.engine.builders import warehouse as load_warehouse
 from tests.payouts.kit import company, inputs_for
 
@@ -69,6 +70,45 @@ def test_accruals_show_what_is_owed_by_cost_centre(warehouse: str) -> None:
         ("FY2026-Q1", "Paid", "CC-WEST", "USD", D("500.00"), D("0"), D("500.00"),
          D("500.00"), D("0.00")),
     ]
+
+
+def _approve_and_pay(period: str, people: object) -> None:
+    lifecycle.approve(period=period, actor=people.manager, level="manager")  # type: ignore[attr-defined]
+    lifecycle.approve(period=period, actor=people.finance, level="finance")  # type: ignore[attr-defined]
+    lifecycle.mark_paid(period=period, actor=people.finance)  # type: ignore[attr-defined]
+
+
+def test_a_hold_released_and_paid_is_no_longer_accrued(warehouse: str) -> None:
+    people = company()
+    load_warehouse(warehouse, transactions=DEALS)
+    lifecycle.calculate(period="2026-Q1", inputs=inputs_for())
+    _approve_and_pay("2026-Q1", people)
+    # the customer pays T1 on 2 May: Q2 releases rep1's 1,000.00 held in Q1
+    load_warehouse(warehouse, transactions=DEALS.replace("T1, rep1, 2026-01-10, 10000,",
+                                                         "T1, rep1, 2026-01-10, 10000, "
+                                                         "2026-05-02"))
+    lifecycle.calculate(period="2026-Q2", inputs=inputs_for())
+    (release,) = PayoutItem.objects.filter(kind="release")
+    assert (release.payout.employee_id, release.amount, release.reference_period,
+            release.description) == ("rep1", D("1000.00"), "FY2026-Q1",
+                                     "Released from FY2026-Q1: the invoice was paid")
+    east = [row.as_row() for row in finance.accruals(viewer=people.finance)
+            if row.cost_centre == "CC-EAST"]
+    # Q1 no longer holds the 1,000.00 (released in Q2): earned 1,400, payable and paid
+    # 400, accrued 0. Q2 owes it as payable, not yet paid: accrued 1,000.00. Owed in all:
+    # 1,000.00, counted once.
+    assert east == [
+        ("FY2026-Q1", "Paid", "CC-EAST", "USD", D("1400.00"), D("0.00"), D("400.00"),
+         D("400.00"), D("0.00")),
+        ("FY2026-Q2", "Calculated", "CC-EAST", "USD", D("0.00"), D("0"), D("1000.00"),
+         D("0"), D("1000.00")),
+    ]
+    _approve_and_pay("2026-Q2", people)
+    east = [row.as_row() for row in finance.accruals(viewer=people.finance)
+            if row.cost_centre == "CC-EAST"]
+    # Q2 paid its 1,000.00: nothing is accrued in either period any more
+    assert [(row[0], row[5], row[8]) for row in east] == [
+        ("FY2026-Q1", D("0.00"), D("0.00")), ("FY2026-Q2", D("0"), D("0.00"))]
 
 
 def test_cost_against_revenue_by_team_and_plan(warehouse: str) -> None:

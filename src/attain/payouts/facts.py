@@ -93,9 +93,10 @@ def _windows_applied(cases: list[tuple[ibis.ir.BooleanValue, int]], default: int
 
 
 def released(backend: BaseBackend, held_runs: Sequence[tuple[str, dt.date]],
-             period: Period) -> dict[Key, Decimal]:
-    """Per payee and currency: lines of earlier pay runs (run id, that period's end) that
-    were held then and whose invoice was paid within ``period``."""
+             period: Period) -> dict[Key, dict[str, Decimal]]:
+    """Per payee and currency, per earlier pay run's engine run id: lines of earlier pay runs
+    (run id, that period's end) that were held then and whose invoice was paid within
+    ``period``."""
     if not held_runs:
         return {}
     runs = ibis.memtable(pa.table({
@@ -105,17 +106,20 @@ def released(backend: BaseBackend, held_runs: Sequence[tuple[str, dt.date]],
     stored = backend.table("results_lines")
     lines = stored.join(runs, stored.run_id == runs.r_run_id)
     lines = lines.select("payee_id", "currency", "amount", "booked_on", "transaction_id",
-                         "r_end")
+                         "r_run_id", "r_end")
     tx = backend.table("transactions").select(t_id="transaction_id", t_kind="kind",
                                               t_paid_on="paid_on")
     joined = lines.join(tx, lines.transaction_id == tx.t_id)
     joined = joined.filter((joined.t_kind == "order") & (joined.t_paid_on > joined.r_end)
                            & (joined.t_paid_on >= period.start)
                            & (joined.t_paid_on <= period.end))
-    grouped = joined.group_by(["payee_id", "currency"]).aggregate(
+    grouped = joined.group_by(["payee_id", "currency", "r_run_id"]).aggregate(
         amount=joined.amount.sum().cast(MONEY))
-    return {(row["payee_id"], row["currency"]): row["amount"]
-            for row in grouped.to_pyarrow().to_pylist()}
+    result: dict[Key, dict[str, Decimal]] = {}
+    for row in grouped.to_pyarrow().to_pylist():
+        result.setdefault((row["payee_id"], row["currency"]), {})[row["r_run_id"]] = \
+            row["amount"]
+    return result
 
 
 def earned_by_payee(backend: BaseBackend, run_id: str) -> dict[Key, Decimal]:

@@ -78,7 +78,8 @@ class AccrualRow:
     currency: str
     earned: Decimal
     held: Decimal
-    """Earned but held until invoices are paid: still owed, so still accrued."""
+    """Earned but held until invoices are paid and not yet released by a later pay run:
+    still owed, so still accrued here."""
     payable: Decimal
     paid: Decimal
     accrued: Decimal
@@ -104,6 +105,13 @@ def accruals(*, viewer: Any, start: dt.date | None = None,
             payout__pay_run__in=runs, kind=ItemKind.HOLD).values_list(
             "payout__pay_run_id", "payout__employee_id", "payout__currency", "amount"):
         held[(run_id, employee_id, currency)] -= amount
+    # A hold released in a later pay run is owed there (its payable, until that run is
+    # paid), no longer in the period that held it.
+    run_of_period = dict(runs.values_list("period", "pk"))
+    for held_in, employee_id, currency, amount in PayoutItem.objects.filter(
+            kind=ItemKind.RELEASE, reference_period__in=list(run_of_period)).values_list(
+            "reference_period", "payout__employee_id", "payout__currency", "amount"):
+        held[(run_of_period[held_in], employee_id, currency)] -= amount
     rows = []
     for pay_run in runs.order_by("period_start"):
         sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO] * 4)

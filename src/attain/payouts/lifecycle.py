@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from attain.core import audit
 from attain.core.company import company_calendar
-from attain.core.money import ZERO, D, round_money
+from attain.core.money import ZERO, D, round_money, sum_money
 from attain.core.periods import Period, PeriodError
 from attain.engine import run as engine_run
 from attain.engine.calculate import EngineInputs
@@ -191,14 +191,17 @@ def calculate(*, period: str | Period, actor: Any = None, url: str | None = None
                                            plan_windows=plan_clawback_windows(engine_inputs))
     held_runs = [(run.calculation_run_id, run.period_end) for run in earlier
                  if run.policy.get("hold_until_paid", True)]
-    released = warehouse_facts.released(backend, held_runs, the_period)
+    released_by_run = warehouse_facts.released(backend, held_runs, the_period)
+    released_from = {key: [(run.period, by_run[run.calculation_run_id]) for run in earlier
+                           if run.calculation_run_id in by_run]
+                     for key, by_run in released_by_run.items()}
     adjustments = _adjustments_for(the_period)
     previous = earlier[-1] if earlier else None
     balances = _balances_out(previous)
     currencies = dict(Person.objects.values_list("employee_id", "currency"))
     draws = _draw_facts(the_period, earlier, currencies)
 
-    keys: set[warehouse_facts.Key] = set(split) | set(released) | set(priors) | set(balances)
+    keys: set[warehouse_facts.Key] = set(split) | set(released_from) | set(priors) | set(balances)
     keys |= {(a.employee_id, a.currency) for a in adjustments}
     keys |= set(draws)
     by_payee: dict[warehouse_facts.Key, list[stage.AdjustmentFact]] = defaultdict(list)
@@ -214,7 +217,9 @@ def calculate(*, period: str | Period, actor: Any = None, url: str | None = None
             earned_orders=parts.get("earned_orders", ZERO),
             cancellations=parts.get("cancellations", ZERO),
             cancellations_outside_window=parts.get("cancellations_outside_window", ZERO),
-            held=parts.get("held", ZERO), released=released.get(key, ZERO),
+            held=parts.get("held", ZERO),
+            released=sum_money(amount for _p, amount in released_from.get(key, [])),
+            released_from=released_from.get(key, []),
             waived_window_days=parts.get("waived_window_days"),
             prior=priors.get(key, []), adjustments=by_payee.get(key, []),
             balance_in=balances.get(key, ZERO), draw=draws.get(key)),

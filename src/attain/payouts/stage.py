@@ -102,6 +102,9 @@ class PayeeFacts:
     """Lines of this period on deals whose invoice is not paid by the period's end."""
     released: Decimal = ZERO
     """Lines of earlier periods held then, whose invoice was paid in this period."""
+    released_from: Sequence[tuple[str, Decimal]] = ()
+    """``released`` by the period it was held in, (period, amount), when known: each is an
+    item of its own naming that period, so the held period stops accruing it."""
     prior: Sequence[PriorDelta] = ()
     adjustments: Sequence[AdjustmentFact] = ()
     balance_in: Decimal = ZERO
@@ -158,7 +161,13 @@ def payout(facts: PayeeFacts, policy: PayoutPolicy, period: str) -> PayoutResult
     if policy.hold_until_paid and facts.held:
         items.append(Item("hold", -facts.held,
                           "Held until the customer pays the invoice"))
-    if facts.released:
+    if facts.released_from:
+        for held_in, amount in facts.released_from:
+            if amount:
+                items.append(Item("release", amount,
+                                  f"Released from {held_in}: the invoice was paid",
+                                  reference_period=held_in))
+    elif facts.released:
         items.append(Item("release", facts.released,
                           "Released from earlier periods: the invoice was paid"))
     for prior in facts.prior:
