@@ -113,6 +113,19 @@ def test_bad_person_input_is_refused_with_a_reason_and_saves_nothing(
     assert AuditEntry.objects.count() == audit_before  # all or nothing
 
 
+def test_a_corrected_hire_date_moves_the_start_of_employment(org: None,
+                                                             signed_in: SignIn) -> None:
+    rep, _old, _new = _rep_and_other_team()
+    first = rep.memberships.get().valid_from
+    earlier = min(rep.hire_date, first) - dt.timedelta(days=30)
+    answer = signed_in("admin").post(f"/people/{rep.employee_id}/edit/",
+                                     _person_form(rep, hire_date=earlier.isoformat()))
+    assert answer.status_code == 302
+    assert rep.employment.order_by("valid_from").first().valid_from == earlier  # type: ignore[union-attr]
+    entry = AuditEntry.objects.filter(action="update", object_id=str(rep.pk)).get()
+    assert entry.after is not None and entry.after["hire_date"] == earlier.isoformat()
+
+
 def test_a_leaving_date_ends_team_and_sign_in(org: None, signed_in: SignIn) -> None:
     rep, _old, _new = _rep_and_other_team()
     last_day = TODAY - dt.timedelta(days=1)

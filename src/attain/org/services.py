@@ -460,9 +460,13 @@ def update_person(*, person: Person, values: dict[str, Any], actor: object = Non
     if not _changed(person, values):
         return False
     before = audit.snapshot(person)
+    old_hire = person.hire_date
     for name, value in values.items():
         setattr(person, name, value)
     person.save()
+    if hire != old_hire:
+        # their first stretch of employment starts on the corrected day
+        Employment.objects.filter(person=person, valid_from=old_hire).update(valid_from=hire)
     if "role" in values:
         Employment.objects.filter(person=person, valid_to__isnull=True).update(
             role=values["role"])
