@@ -9,15 +9,16 @@ starts ``attain serve`` (waitress, ``--threads``, 8 unless told) on a free port 
 in its own process. The machine's load average is printed before and after the pages'
 phase: other work on the same cores shows in every figure.
 
-Two timed phases of ``--seconds`` each, with the same number of users and the same think
-time: first every user asks for ``/healthz`` (the floor of the server stack on this machine:
-waitress and the Django middleware, no page work), then every user signs in as one of the
-demo logins (rep, manager, finance, admin, executive, in turn) and loops over its role's
-pages in PAGES: home, plans, teams; the rep's own statement, a manager's view of a team
-member's statement, the statements list for finance; people, runs and the audit log for
-those allowed. One untimed pass per role over its pages warms the server first. Between
-requests a user pauses ``--think`` seconds ± 50% like a person reading (``--think 0``:
-back to back, which measures saturation instead).
+Once the server is idle (its start-up warming done), two timed phases of ``--seconds``
+each, with the same number of users and the same think time: first every user asks for
+``/healthz`` (the floor of the server stack on this machine: waitress and the Django
+middleware, no page work), then every user signs in as one of the demo logins (rep,
+manager, finance, admin, executive, in turn) and loops over its role's pages in PAGES:
+home, plans, teams; the rep's own statement, a manager's view of a team member's
+statement, the statements list for finance; people, runs and the audit log for those
+allowed. One untimed pass per role over its pages warms the server first. Between requests
+a user pauses ``--think`` seconds ± 50% like a person reading (``--think 0``: back to
+back, which measures saturation instead).
 
 It prints p50, p95 and p99 latency and requests per second, per role and page and over all
 pages, next to the baseline, so a page's own cost reads as the difference; the target is
@@ -126,6 +127,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _settle(pid: int, limit: float = 180.0) -> float:
+    """Wait until the server is idle (under 5% of a core over a second; at most ``limit``
+    seconds): ``attain serve`` warms its caches in the background for its first half
+    minute or so, which would otherwise be timed as the first phase's cost."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        before = _cpu_seconds(pid)
+        time.sleep(1)
+        if _cpu_seconds(pid) - before < 0.05:
+            break
+    return time.perf_counter() - started
+
+
 def _load(port: int, users: int, seconds: float, pages: dict[str, list[str]] | None,
           think: float, server_pid: int
           ) -> tuple[dict[str, list[float]], dict[str, int], float, float]:
@@ -225,6 +239,7 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise RuntimeError("the server did not start")
+        print(f"server idle after its start-up work: waited {_settle(server.pid):.0f} s")
         base, base_errors, base_wall, base_cpu = _load(port, args.users, args.seconds, None,
                                                        args.think, server.pid)
         load_before = os.getloadavg()[0]
