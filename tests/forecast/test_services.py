@@ -91,6 +91,17 @@ def test_calls_roll_up_by_level_with_the_managers_judgement(org: None) -> None:
     assert node.submitted == 3 and node.size > 3
 
 
+
+def test_a_manager_whose_people_have_not_called_shows_no_judgement(org: None) -> None:
+    manager, _reps, _above = _team()
+    services.submit_call(person=manager, period=Q4, commit="500", best_case="600")
+    visible = {manager.employee_id, *services.direct_reports(day=DAY)[manager.employee_id]}
+    (root,) = services.rollup(period=Q4, people=visible, day=DAY)
+    assert root.employee_id == manager.employee_id and root.reports
+    assert not root.reports_called and root.judgement_commit is None
+    assert root.rolled_commit == Decimal("500.00")
+
+
 def test_a_rep_tree_is_the_rep_alone(org: None) -> None:
     _manager, (rep, other), _above = _team()
     services.submit_call(person=other, period=Q4, commit="5", best_case="6")

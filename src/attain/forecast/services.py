@@ -117,13 +117,19 @@ class CallNode:
         return self.call.best_case if self.call else self.reports_best_case
 
     @property
+    def reports_called(self) -> bool:
+        """Whether anyone below has made a call (else their sum says nothing yet)."""
+        return any(node.submitted for node in self.reports)
+
+    @property
     def judgement_commit(self) -> Decimal | None:
-        return self.call.commit - self.reports_commit if self.call and self.reports else None
+        return (self.call.commit - self.reports_commit
+                if self.call and self.reports_called else None)
 
     @property
     def judgement_best_case(self) -> Decimal | None:
         return (self.call.best_case - self.reports_best_case
-                if self.call and self.reports else None)
+                if self.call and self.reports_called else None)
 
     @property
     def submitted(self) -> int:
