@@ -127,7 +127,7 @@ def test_bad_input_gets_every_reason_at_once(demo: str) -> None:
     assert problems["metric"].startswith("'mrr' is not a metric contests rank by")
     assert problems["end"] == "the contest ends before it starts"
     assert problems["team"] == "no team 'NOPE'"
-    assert problems["prize 1"] == "rank 'first' is not a whole number from 1"
+    assert problems["prize 1"] == "rank 'first' is not a whole number from 1 to 1000"
     assert problems["prize 2"] == "give a rank or a threshold, not both"
     assert "prize 3" not in problems  # an empty row is no prize
 

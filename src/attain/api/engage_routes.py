@@ -76,7 +76,9 @@ class PlaceOut(Schema):
 
 class ContestProblem(Schema):
     detail: str
-    problems: dict[str, str]
+    problems: dict[str, str] = {}
+    """Field -> why, when the contest was read but not saved (a request that does not fit
+    the schema answers ``errors`` instead, like every endpoint)."""
 
 
 class BadgeOut(Schema):

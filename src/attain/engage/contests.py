@@ -220,11 +220,13 @@ def _prizes(rows: Sequence[tuple[str, str, str]], problems: dict[str, str]
         where = f"prize {number}"
         if not description:
             problems[where] = "say what the prize is"
+        elif len(description) > 200:
+            problems[where] = "describe the prize in at most 200 characters"
         elif bool(rank) == bool(threshold):
             problems[where] = "give a rank or a threshold, not both"
         elif rank:
-            if not rank.isdigit() or int(rank) < 1:
-                problems[where] = f"rank {rank!r} is not a whole number from 1"
+            if not rank.isdigit() or not 1 <= int(rank) <= 1000:
+                problems[where] = f"rank {rank!r} is not a whole number from 1 to 1000"
             else:
                 found.append(Prize(rank=int(rank), description=description))
         else:
