@@ -165,3 +165,35 @@ def test_the_contests_pages_cost_a_fixed_number_of_queries(
             page = _page(client, url)
         assert "Sprint " in page
     assert _page(signed_in("rep"), "/contests/").count("Sprint ") == 6
+
+
+def test_guessed_urls_of_a_draft_are_404_and_a_published_contest_stays_as_it_is(
+        demo: str, signed_in: SignIn) -> None:
+    make_contest(publish=False, name="Secret draft")
+    rep = signed_in("rep")
+    for url in ("/contests/secret-draft/", "/contests/secret-draft/edit/"):
+        _page(rep, url, status=404)
+    assert rep.post("/contests/secret-draft/publish/").status_code == 404
+    assert rep.post("/contests/secret-draft/delete/").status_code == 404
+    assert Contest.objects.get(slug="secret-draft").published_at is None
+    make_contest(name="Open one")
+    other = signed_in("manager")
+    _page(other, "/contests/open-one/edit/", status=403)  # published: no more edits
+    assert other.post("/contests/open-one/delete/").status_code == 302
+    assert Contest.objects.filter(slug="open-one").exists()
+
+
+def test_a_manager_edits_their_draft_and_deletes_it(demo: str, signed_in: SignIn) -> None:
+    make_contest(publish=False, name="Draft one")
+    client = signed_in("manager")
+    form = _page(client, "/contests/draft-one/edit/")
+    assert 'value="Draft one"' in form and 'value="2026-10-01"' in form
+    response = client.post("/contests/draft-one/edit/", {
+        "name": "Draft one", "metric": "revenue", "start": "2026-10-01", "end": "2026-11-30",
+        "team": "AMER-01", "prize_threshold_1": "100000", "prize_1": "Trip"})
+    assert response.status_code == 302
+    contest = Contest.objects.get(slug="draft-one")
+    assert (contest.metric, str(contest.end)) == ("revenue", "2026-11-30")
+    assert [str(p.threshold) for p in contest.prizes.all()] == ["100000.00"]
+    assert client.post("/contests/draft-one/delete/").status_code == 302
+    assert not Contest.objects.filter(slug="draft-one").exists()
