@@ -206,6 +206,20 @@ def test_territories_checked_created_and_changed_from_a_date(org: None,
                     (dt.date(2026, 7, 1), dt.date(2026, 7, 1), None)]
     page = admin.get("/territories/").content.decode()
     assert "account.segment" in page and rep.name in page
+    # the territory ends: its latest version and its holder stop that day
+    rule = 'account.region == "EMEA" and account.segment == "enterprise"'
+    too_early = admin.post("/territories/emea-ent/edit/", {
+        "name": "EMEA enterprise", "rule": rule, "since": "2026-07-01",
+        "until": "2025-12-31"})
+    assert too_early.status_code == 422 and "cannot end before" in too_early.content.decode()
+    assert Territory.objects.filter(valid_to__isnull=True).count() == 1
+    ended = admin.post("/territories/emea-ent/edit/", {
+        "name": "EMEA enterprise", "rule": rule, "since": "2026-07-01",
+        "until": "2026-09-30"})
+    assert ended.status_code == 302
+    assert Territory.objects.order_by("valid_from").last().valid_to == dt.date(2026, 9, 30)  # type: ignore[union-attr]
+    assert TerritoryHolder.objects.order_by("valid_from").last().valid_to == dt.date(  # type: ignore[union-attr]
+        2026, 9, 30)
 
 
 def test_only_admins_edit_the_org(org: None, signed_in: SignIn) -> None:

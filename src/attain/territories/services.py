@@ -211,3 +211,40 @@ def set_owner(*, code: str, person: Person, since: dt.date,
                      reason=f"until {since.isoformat()}")
     return assign(territory=territory, person_id=person.pk, valid_from=since,
                   valid_to=territory.valid_to, actor=actor)
+
+
+@transaction.atomic
+def end_territory(*, code: str, last_day: dt.date | None,
+                  actor: object = None) -> bool:
+    """Territory ``code`` stops after ``last_day`` (None: runs on, open-ended): its latest
+    version and the holdings of it end that day; versions starting later are dropped.
+    Returns whether anything changed."""
+    found = versions(code)
+    if not found:
+        raise TerritoryChangeError(f"no territory {code}", "code")
+    if last_day is not None and last_day < found[0].valid_from:
+        raise TerritoryChangeError(
+            f"{code} starts on {found[0].valid_from.isoformat()}; it cannot end before",
+            "until")
+    if last_day is not None:
+        for version in found:
+            if version.valid_from > last_day:
+                version.delete()
+        found = versions(code)
+    latest = found[-1]
+    if latest.valid_to == last_day:
+        return False
+    before = audit.snapshot(latest)
+    previous = latest.valid_to
+    latest.valid_to = last_day
+    latest.save(update_fields=["valid_to"])
+    holders = latest.holders.all()
+    if last_day is None:
+        holders.filter(valid_to=previous).update(valid_to=None)
+    else:
+        holders.filter(valid_from__gt=last_day).delete()
+        holders.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=last_day)).update(
+            valid_to=last_day)
+    audit.record(actor=actor, action="end" if last_day else "reopen", obj=latest,
+                 before=before, after=audit.snapshot(latest))
+    return True

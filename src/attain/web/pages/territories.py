@@ -34,6 +34,8 @@ class TerritoryForm(forms.Form):
         "hx-trigger": "input changed delay:400ms"}), help_text=RULE_HELP)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     since = _date("In force from", help_text="A change keeps the old rule for earlier days.")
+    until = _date("Last day", required=False,
+                  help_text="Empty: open-ended. Its holders stop that day too.")
     owner = forms.ModelChoiceField(Person.objects.filter(termination_date__isnull=True),
                                    required=False, to_field_name="employee_id",
                                    empty_label="— no change —")
@@ -109,9 +111,13 @@ def new(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 with transaction.atomic():
+                    if data["until"] is not None and data["until"] < data["since"]:
+                        raise territory_services.TerritoryChangeError(
+                            "the last day comes before the first", "until")
                     territory_services.save_territory(
                         code=data["code"], name=data["name"], rule=data["rule"],
-                        valid_from=data["since"], actor=request.user)
+                        valid_from=data["since"], valid_to=data["until"],
+                        actor=request.user)
                     _owner(request, data["code"], data)
             except territory_services.TerritoryChangeError as error:
                 _refused(form, error)
@@ -129,7 +135,8 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     latest = versions[-1]
     form = TerritoryForm(request.POST or None, editing=True, initial={
         "code": code, "name": latest.name, "rule": latest.rule,
-        "description": latest.description, "since": max(dt.date.today(), latest.valid_from)})
+        "description": latest.description, "since": max(dt.date.today(), latest.valid_from),
+        "until": latest.valid_to})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -141,6 +148,8 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
                         description=data["description"], since=data["since"],
                         actor=request.user)
                 _owner(request, code, data)
+                territory_services.end_territory(code=code, last_day=data["until"],
+                                                 actor=request.user)
         except territory_services.TerritoryChangeError as error:
             _refused(form, error)
         else:
