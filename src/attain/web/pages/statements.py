@@ -22,7 +22,7 @@ from attain.payouts import disputes as dispute_services
 from attain.payouts import exports
 from attain.payouts import statements as statement_services
 from attain.payouts.errors import PayoutError
-from attain.web import access
+from attain.web import access, tables
 from attain.web import services as web_services
 
 
@@ -57,7 +57,8 @@ def index(request: HttpRequest) -> HttpResponse:
             rows = [{"employee_id": e, "name": names.get(e, e), "currency": c, "earned": t}
                     for (e, c), t in sorted(totals.items(), key=lambda i: names.get(i[0][0], ""))]
     return render(request, "web/statements.html",
-                  {"periods": periods, "period": period, "rows": rows})
+                  {"periods": periods, "period": period, "rows": rows,
+                   "rows_html": tables.statement_rows(rows, period)})
 
 
 @login_required
