@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from attain.engine.models import CalculationRun
 from attain.org.models import Person
@@ -34,3 +36,39 @@ def test_a_reps_rows_hold_no_one_elses(calculated: str) -> None:
     rep = Person.objects.get(user__username="rep")
     mine = web_services.summaries(run, access.visible_people(rep.user, dt.date.today()))
     assert mine and {row.payee_id for row in mine} == {rep.employee_id}
+
+
+def test_two_reps_in_turn_each_read_only_their_own_money(calculated: str,
+                                                        client: Client) -> None:
+    # The run's rows are kept once per process for everyone: the second rep to open their
+    # home, right after the first, must get their own figures and none of the first's.
+    run = CalculationRun.objects.get(run_id=calculated)
+    rows = web_services.summaries(run, None)
+    first = Person.objects.get(user__username="rep")
+    second = (Person.objects.filter(access_role="rep")
+              .exclude(employee_id=first.employee_id)
+              .filter(employee_id__in={row.payee_id for row in rows if row.earned > 0})
+              .select_related("user").first())
+    assert second is not None
+    if second.user is None:
+        second.user = get_user_model().objects.create_user("rep2")
+        second.save()
+    second.user.username = "rep2"
+    second.user.set_password("pw-for-tests")
+    second.user.save()
+
+    def earned(person: Person) -> set[str]:
+        return {f"{row.earned:,.2f}" for row in rows
+                if row.payee_id == person.employee_id and row.earned > 0}
+
+    pages = {}
+    for username, person in (("rep", first), ("rep2", second), ("rep", first)):
+        client.logout()
+        assert client.login(username=username, password="pw-for-tests")
+        pages[username] = client.get("/").content.decode()
+        assert f"/statements/{person.employee_id}/{run.period}/" in pages[username]
+    only_first, only_second = earned(first) - earned(second), earned(second) - earned(first)
+    assert only_first and only_second
+    assert not [amount for amount in only_first if amount in pages["rep2"]]
+    assert not [amount for amount in only_second if amount in pages["rep"]]
+    assert first.name not in pages["rep2"] and second.name not in pages["rep"]
