@@ -114,3 +114,26 @@ def test_the_inputs_of_one_person_are_the_companys_narrowed_to_them(warehouse: s
     assert engine_run.inputs_from_app(period, person=manager).reporting_lines
     with pytest.raises(EngineError, match="nobody-here is on no plan in force in FY2026-Q1"):
         engine_run.inputs_from_app(period, person="nobody-here")
+
+
+def test_a_run_failing_while_writing_leaves_no_results_and_no_staged_rows(warehouse: str
+                                                                          ) -> None:
+    """The credited rows are staged before the results' transaction opens (which halves the
+    cost of writing the lines in DuckDB); a failure in the last write still leaves nothing
+    of the run behind. Here the credits table already exists without the columns the run
+    writes, so its insert fails after the lines, earnings and measures were inserted."""
+    load_small_demo(warehouse)
+    from attain.warehouse import connection
+
+    backend = connection.connect(warehouse)
+    backend.raw_sql("CREATE TABLE results_credits (run_id VARCHAR)")
+    with pytest.raises(Exception):  # noqa: B017 - the database's own error, any backend's
+        engine_run.run(period="2026-Q1")
+    failed = CalculationRun.objects.get(status=RunStatus.FAILED)
+    assert "results_credits" in failed.error or "column" in failed.error.lower(), failed.error
+    tables = set(backend.list_tables())
+    assert not any(name.startswith("_attain_rows_") for name in tables)
+    for name in ("results_lines", "results_earnings", "results_measures"):
+        if name in tables:  # created inside the rolled-back transaction: gone, or empty
+            assert _content(name, failed.run_id, warehouse) == [], name
+    assert "results_credits" in tables

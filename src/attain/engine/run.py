@@ -327,28 +327,35 @@ def write_results(calculation: Calculation, run_id: str, *, url: str | None = No
 
     The credited rows are stored once in a temporary table and every result is derived from
     it, so the large expression is compiled and executed once, not once per result table.
+    That table is made and committed before the results' transaction opens: in DuckDB a
+    table created inside the transaction that reads it is scanned from the transaction's
+    own storage, which made writing the earning lines about twice as costly (1M
+    transactions: 57-64 s of CPU against 29-32 s, docs/benchmarks.md). It is temporary and
+    dropped in any case, so the results stay all or nothing.
     """
     tell = progress or (lambda _text: None)
     counts: dict[str, int] = {}
     stage = f"_attain_rows_{run_id}"
-    with connection.writing(url) as backend, _transaction(backend):
+    with connection.writing(url) as backend:
         tell("crediting")
         backend.create_table(stage, calculation.rows, temp=True)
         try:
             staged = backend.table(stage)
             check_rates(staged)
             outputs = calculation.derive(staged)
-            tell("calculating earning lines")
-            counts["results_lines"] = _write(backend, "results_lines", outputs.lines, run_id)
-            stored = backend.table("results_lines")
-            tell("writing measures, earnings and credits")
-            counts["results_earnings"] = _write(
-                backend, "results_earnings",
-                earnings_of(stored.filter(stored.run_id == run_id).drop("run_id")), run_id)
-            counts["results_measures"] = _write(backend, "results_measures", outputs.measures,
-                                                run_id)
-            counts["results_credits"] = _write(backend, "results_credits", outputs.credits,
-                                               run_id)
+            with _transaction(backend):
+                tell("calculating earning lines")
+                counts["results_lines"] = _write(backend, "results_lines", outputs.lines,
+                                                 run_id)
+                stored = backend.table("results_lines")
+                tell("writing measures, earnings and credits")
+                counts["results_earnings"] = _write(
+                    backend, "results_earnings",
+                    earnings_of(stored.filter(stored.run_id == run_id).drop("run_id")), run_id)
+                counts["results_measures"] = _write(backend, "results_measures",
+                                                    outputs.measures, run_id)
+                counts["results_credits"] = _write(backend, "results_credits",
+                                                   outputs.credits, run_id)
         finally:
             backend.drop_table(stage, force=True)
     return counts
