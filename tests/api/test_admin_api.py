@@ -180,3 +180,30 @@ def test_forecast_calls_by_api_follow_the_pages_rule(calculated: str) -> None:
     weeks = _client("manager").get("/api/forecast/history").json()
     assert weeks and Decimal(weeks[-1]["commit"]) == Decimal("90.00")
     assert ForecastCall.objects.count() == 3
+
+
+def test_the_new_lists_cost_a_fixed_number_of_queries(
+        calculated: str, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    manager = Person.objects.get(user__username="manager")
+    team = forecast_services.direct_reports(day=dt.date.today())[manager.employee_id]
+    for number, person in enumerate(Person.objects.filter(employee_id__in=team)):
+        forecast_services.submit_call(person=person, period=QUARTER, commit=str(10 + number),
+                                      best_case="100")
+    admin = _client("admin")
+    text = ("product_id,name,family,list_price,unit_cost,currency,is_recurring\n"
+            "PX1,Thing,Cloud,10.00,1.00,USD,true\n")
+    for number in range(6):
+        admin.post("/api/imports", {"kind": "products", "file": SimpleUploadedFile(
+            f"p{number}.csv", text.encode())})
+    assert len(admin.get("/api/imports/history").json()) == 6
+    assert len(team) >= 5
+    clients = {"admin": admin, "manager": _client("manager")}
+    # measured 2026-12-05 (4, 5, 8, 11, 8) and bounded with two to spare; a query per
+    # row (6 imports, 5+ calls, 30+ payees) would add at least 5
+    for who, url, most in [("admin", "/api/imports/history", 6),
+                           ("admin", f"/api/statements?period={PERIOD}", 7),
+                           ("manager", f"/api/statements?period={PERIOD}", 10),
+                           ("manager", "/api/forecast/calls", 13),
+                           ("admin", "/api/forecast/calls", 10)]:
+        with django_assert_max_num_queries(most):
+            assert clients[who].get(url).status_code == 200, url
