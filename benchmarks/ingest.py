@@ -1,6 +1,6 @@
 """Benchmark: importing transactions from CSV with full validation, against a bare DuckDB read.
 
-    python -m benchmarks.ingest [--rows 1000000] [--keep DIR]
+    python -m benchmarks.ingest [--rows 1000000] [--bigger 5000000] [--keep DIR]
 
 The file is N order lines referring to 1,000 people, 5,000 accounts and 200 products that
 are imported first (untimed). Then, each in a fresh Python so its peak memory is its own:
@@ -14,7 +14,10 @@ are imported first (untimed). Then, each in a fresh Python so its peak memory is
 
 It prints rows per second and peak memory of each and the ratio, then the seconds of each
 stage of the two imports (read, check, prepare, diff, write, commit: see ``STAGES``); it
-never fails on time. It takes no lock itself: run it under ``flock /tmp/attain-heavy.lock``.
+never fails on time. With ``--bigger N`` it measures a second file of N rows the same way
+and prints the peak memory at both sizes side by side: the checked rows reach the warehouse
+a batch at a time, so the import's peak should not grow with the file the way the rows do.
+It takes no lock itself: run it under ``flock /tmp/attain-heavy.lock``.
 The target is at least 200,000 rows/s for Attain.
 """
 
@@ -136,15 +139,12 @@ def duckdb_read(folder: str) -> dict[str, Any]:
     return {"seconds": reading.seconds, "rows": int(rows)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--keep", default=None, help="build the data in this folder")
-    args = parser.parse_args()
-    folder = args.keep or tempfile.mkdtemp(prefix="attain-bench-ingest-")
+def measure(folder: str, count: int) -> dict[str, dict[str, Any]]:
+    """Build a file of ``count`` rows in ``folder``, then the baseline and both imports,
+    each in its own Python; print their figures."""
     Path(folder).mkdir(parents=True, exist_ok=True)
-    built = in_subprocess("benchmarks.ingest", "build", folder=folder, rows=args.rows)
-    print(f"{args.rows:,} transaction rows, {built['megabytes']} MB of CSV "
+    built = in_subprocess("benchmarks.ingest", "build", folder=folder, rows=count)
+    print(f"{count:,} transaction rows, {built['megabytes']} MB of CSV "
           f"(written in {built['seconds']:.1f} s)")
     baseline = in_subprocess("benchmarks.ingest", "duckdb_read", folder=folder)
     first = in_subprocess("benchmarks.ingest", "attain_import", folder=folder)
@@ -159,13 +159,39 @@ def main() -> None:
             "peak MiB": result["peak_mib"],
             "× baseline": round(result["seconds"] / baseline["seconds"], 1),
         })
-    print_table(f"Importing {args.rows:,} transactions from CSV", rows)
+    print_table(f"Importing {count:,} transactions from CSV", rows)
     print_table("Seconds per stage of the import (a stage not reached: nothing to write)", [
         {"import": label, **{stage: result["stages"].get(stage, "") for stage in
                              STAGES.values()}}
         for label, result in (("new rows", first), ("same file again", again))])
-    if first.get("added") != args.rows or again.get("unchanged") != args.rows:
+    if first.get("added") != count or again.get("unchanged") != count:
         raise SystemExit(f"unexpected counts: {first} / {again}")
+    return {"baseline": baseline, "first": first, "again": again}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--bigger", type=int, default=0,
+                        help="also measure a file of this many rows (e.g. 5000000) and "
+                             "compare peak memory")
+    parser.add_argument("--keep", default=None, help="build the data in this folder")
+    args = parser.parse_args()
+    folder = args.keep or tempfile.mkdtemp(prefix="attain-bench-ingest-")
+    sizes = [args.rows] + ([args.bigger] if args.bigger else [])
+    results = {count: measure(str(Path(folder) / f"rows-{count}") if args.bigger else folder,
+                              count) for count in sizes}
+    if len(sizes) > 1:
+        small, large = sizes
+        print_table("Peak memory (MiB) by file size", [
+            {"what": label,
+             **{f"{count:,} rows": results[count][key]["peak_mib"] for count in sizes},
+             "× for the rows": round(large / small, 1),
+             "× for the peak": round(results[large][key]["peak_mib"]
+                                     / results[small][key]["peak_mib"], 2)}
+            for key, label in (("baseline", "bare DuckDB read_csv (baseline)"),
+                               ("first", "Attain import, new rows"),
+                               ("again", "Attain import, same file again"))])
 
 
 if __name__ == "__main__":

@@ -92,6 +92,37 @@ def test_an_excel_file_reads_like_the_csv_with_spreadsheet_row_numbers(
     assert _names(warehouse) == ["Café “Müller”"]
 
 
+def test_a_sheet_read_a_few_rows_at_a_time_keeps_every_row_and_its_number(
+        warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # batches of 2 rows: 7 data rows (one of them empty) land in 3 batches of 2 and one of 1
+    monkeypatch.setattr(reading, "EXCEL_BATCH_ROWS", 2)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["account_id", "name", "industry", "segment", "region", "country",
+                  "employees", "created_on", "owner_id", "channel"])
+    for n in range(1, 8):
+        if n == 4:
+            sheet.append([None] * 10)  # spreadsheet row 5: empty, skipped, number kept
+            continue
+        segment = "huge" if n == 6 else "smb"  # spreadsheet row 7: the one bad row
+        sheet.append([f"X{n}", f"Co {n}", "Retail", segment, "EMEA", "DE", n,
+                      dt.datetime(2024, 1, n), None, "direct"])
+    book.save(tmp_path / "accounts.xlsx")
+    report = services.import_file("accounts", tmp_path / "accounts.xlsx")
+    assert report.rows == 6
+    assert [(issue.row, issue.column, issue.value) for issue in report.errors] == [
+        (7, "segment", "huge")]
+    sheet.cell(row=7, column=4, value="smb")
+    book.save(tmp_path / "accounts.xlsx")
+    report = services.import_file("accounts", tmp_path / "accounts.xlsx")
+    assert report.ok and report.added == 6
+    from attain.warehouse import connection
+
+    table = connection.connect(warehouse).table("accounts").order_by("account_id")
+    assert table.select("account_id", "employees").to_pyarrow().to_pylist() == [
+        {"account_id": f"X{n}", "employees": n} for n in (1, 2, 3, 5, 6, 7)]
+
+
 def test_a_parquet_file_keeps_decimals_exact(warehouse: str, tmp_path: Path) -> None:
     load_examples(tmp_path, upto="products")
     data = pa.table({

@@ -12,7 +12,8 @@ read fails, UTF-8 if the whole file decodes; else Windows-1252; else Latin-1) an
 files are transcoded into a temporary UTF-8 copy in chunks; the delimiter is sniffed among
 ``, ; TAB |``. DuckDB reads the file in parallel and sets aside rows with the wrong number
 of fields or broken quoting, which become errors with their line. Excel (.xlsx) is read
-with openpyxl (first sheet), Parquet by DuckDB.
+with openpyxl in streaming mode (first sheet), a batch of rows at a time, so a large sheet
+never sits in Python's memory whole; Parquet by DuckDB.
 
 This module must never load anything anywhere: it only reads.
 """
@@ -272,6 +273,26 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+EXCEL_BATCH_ROWS = 50_000
+"""Rows of a sheet held in Python at a time before they go into the scratch database."""
+
+
+def _append_rows(con: duckdb.DuckDBPyConnection, numbers: list[int],
+                 columns: list[list[str | None]]) -> None:
+    """Append a batch of sheet rows to ``raw`` and empty the lists for the next batch."""
+    if not numbers:
+        return
+    data = pa.table({"_row": pa.array(numbers, pa.int64()),
+                     **{column_name(i): pa.array(values, pa.string())
+                        for i, values in enumerate(columns)}})
+    con.register("excel_rows", data)
+    con.execute("INSERT INTO raw SELECT * FROM excel_rows")
+    con.unregister("excel_rows")
+    numbers.clear()
+    for values in columns:
+        values.clear()
+
+
 def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> RawFile:
     import openpyxl
 
@@ -289,9 +310,12 @@ def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> R
         while header and not header[-1]:
             header.pop()
         width = len(header)
+        con.execute("CREATE TABLE raw (_row BIGINT" + "".join(
+            f", {column_name(i)} VARCHAR" for i in range(width)) + ")")
         columns: list[list[str | None]] = [[] for _ in range(width)]
         numbers: list[int] = []
         issues: list[Issue] = []
+        count = 0
         for number, row in enumerate(rows, start=2):
             cells = [_cell_text(cell) for cell in row]
             if all(cell is None or not cell.strip() for cell in cells):
@@ -304,14 +328,13 @@ def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> R
             for index, cell in enumerate(cells):
                 columns[index].append(cell)
             numbers.append(number)
+            count += 1
+            if len(numbers) >= EXCEL_BATCH_ROWS:
+                _append_rows(con, numbers, columns)
+        _append_rows(con, numbers, columns)
     finally:
         book.close()
-    data = pa.table({"_row": pa.array(numbers, pa.int64()),
-                     **{column_name(i): pa.array(columns[i], pa.string()) for i in range(width)}})
-    con.register("excel_rows", data)
-    con.execute("CREATE TABLE raw AS SELECT * FROM excel_rows")
-    con.unregister("excel_rows")
-    return RawFile(header, "xlsx", "", data.num_rows, _check_header(header, file_name) + issues)
+    return RawFile(header, "xlsx", "", count, _check_header(header, file_name) + issues)
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> RawFile:
@@ -368,6 +391,7 @@ def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
         con = duckdb.connect(":memory:", config={
             "threads": str(max(os.cpu_count() or 1, 1)), "memory_limit": SCRATCH_MEMORY,
             "temp_directory": spill})
+        con.execute("SET enable_progress_bar = false")  # the import reports its progress
         try:
             yield con
         finally:

@@ -7,7 +7,9 @@ it). The file is read into a private DuckDB, checked set-based (see
 - warehouse kinds by natural key through :func:`attain.warehouse.load.merge_table`: in
   one transaction under the warehouse's write lock, rows new or different from what the
   warehouse holds are written and nothing else (readers see the old rows until the
-  commit); a file that changes nothing writes nothing;
+  commit); a file that changes nothing writes nothing. The checked rows go over as a
+  Parquet file the warehouse reads a row group at a time, so no file, however large, is
+  ever in Python's memory whole;
 - app-database kinds through their app's service functions, in one ``transaction.atomic``.
 
 Every import that writes is recorded in the audit log (who, when, file, counts), and so
@@ -21,6 +23,7 @@ teams, quotas or territories except through their apps' services.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -156,19 +159,26 @@ def _register_lookups(con: duckdb.DuckDBPyConnection, lookups: set[str],
 # --- loading -------------------------------------------------------------------------------
 
 
-def _incoming(con: duckdb.DuckDBPyConnection, kind: Kind) -> pa.Table:
-    """The checked rows as Arrow, and the scratch tables they came from dropped (peak
-    memory: the file's text is no longer needed once the rows are typed)."""
+INCOMING_BATCH_ROWS = 100_000
+"""Checked rows the warehouse reads at a time (a row group of the checked-rows file):
+memory stays bounded whatever the size of the file."""
+
+
+def _incoming(con: duckdb.DuckDBPyConnection, kind: Kind, folder: str) -> Path:
+    """The checked rows written to a Parquet file in ``folder``, and every scratch table
+    dropped: the warehouse reads the file a row group at a time (as often as its merge
+    needs), while the scratch database, holding nothing any more, gives back its memory."""
     columns = ", ".join(f'"{name}"' for name in kind.field_names)
-    incoming = con.execute(f"SELECT {columns} FROM typed").to_arrow_table()
-    scratch = ("staged", "raw", "raw_read", "typed", "errors")
+    path = Path(folder) / "checked.parquet"
+    quoted = str(path).replace("'", "''")
+    con.execute(f"COPY (SELECT {columns} FROM typed) TO '{quoted}' "
+                f"(FORMAT parquet, ROW_GROUP_SIZE {INCOMING_BATCH_ROWS})")
     found = con.execute(
-        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal UNION ALL "
-        "SELECT table_name, 'TABLE' FROM duckdb_tables()").fetchall()
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name IN ('staged', 'raw') "
+        "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables()").fetchall()
     for name, what in found:  # views first: they read the tables
-        if name in scratch:
-            con.execute(f'DROP {what} "{name}"')
-    return incoming
+        con.execute(f'DROP {what} "{name}"')
+    return path
 
 
 def _app_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[dict[str, Any]]:
@@ -339,9 +349,10 @@ def _import_file(
                     return report
             else:
                 stages = {"comparing": 0.7, "writing": 0.8, "committing": 0.95}
-                merged = load.merge_table(
-                    the_kind.name, _incoming(con, the_kind), url=warehouse_url,
-                    dry_run=dry_run, on_stage=lambda stage: progress(stage, stages[stage]))
+                with tempfile.TemporaryDirectory(prefix="attain-import-rows-") as folder:
+                    merged = load.merge_table(
+                        the_kind.name, _incoming(con, the_kind, folder), url=warehouse_url,
+                        dry_run=dry_run, on_stage=lambda stage: progress(stage, stages[stage]))
                 report.added, report.updated, report.unchanged = (
                     merged.added, merged.updated, merged.unchanged)
         except (load.LoadError, DatabaseError) as error:

@@ -1,11 +1,19 @@
 """Loading rows into the warehouse: the one place rows get in.
 
 Everything that writes source rows into the warehouse tables (the demo generator, the
-importers, tests) hands Arrow tables to :func:`load_table` or :func:`load_tables`. This
-module checks the columns against :mod:`attain.warehouse.schema`, casts them to the schema's
-types, and writes them in one transaction per call through :func:`connection.writing`, with
-each backend's bulk path: DuckDB scans the Arrow table natively, PostgreSQL receives it by
+importers, tests) hands rows to :func:`load_table`, :func:`load_tables` or
+:func:`merge_table`: an Arrow table, or, for rows of any number in bounded memory, Arrow
+record batches (read once) or a Parquet file (read a row group at a time, as often as
+needed; imports use it). This module checks the columns against
+:mod:`attain.warehouse.schema`, casts them to the schema's types, and writes them in one
+transaction per call through :func:`connection.writing`, with each backend's bulk path:
+DuckDB scans the Arrow data or the Parquet file natively, PostgreSQL receives the rows by
 ``COPY``, a record batch at a time.
+
+Readers are never locked out: a replace remakes the table inside the transaction on DuckDB
+and deletes its rows on PostgreSQL (not TRUNCATE, which locks readers out until the commit
+and is not safe for a reader whose snapshot is older than the commit); either way other
+connections read the old rows until the commit swaps in the new ones at once.
 
 Every rule of the schema is checked inside the write transaction, so a load is all or
 nothing: a single bad row rolls the whole call back and raises :class:`LoadError` naming the
@@ -23,7 +31,8 @@ run can record exactly which inputs it saw and a generator can be checked before
 
 This module must never: write rows one at a time or loop over rows in Python; round,
 truncate or otherwise change a value to make it fit (money arriving as ``float`` is refused,
-and a cast that would lose digits fails); leave part of a failed load behind; or write
+and a cast that would lose digits fails); leave part of a failed load behind; hold a whole
+batch-wise input in memory; or write
 anywhere but the tables named in the schema (on PostgreSQL a merge stages its rows in a
 temporary table, dropped at commit).
 """
@@ -36,7 +45,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeAlias
 
 import duckdb
 import numpy as np
@@ -44,6 +54,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from attain.warehouse import connection, schema
@@ -136,10 +147,9 @@ def _conform_column(
         ) from None
 
 
-def _conform(table: Table, data: pa.Table) -> pa.Table:
-    """``data`` with exactly the schema's columns, in schema order, cast to its types."""
+def _check_names(table: Table, given: list[str]) -> None:
+    """Raise :class:`LoadError` unless ``given`` are exactly the table's columns."""
     expected = table.column_names
-    given = data.column_names
     missing = [name for name in expected if name not in given]
     unexpected = [name for name in given if name not in expected]
     problems = []
@@ -152,10 +162,97 @@ def _conform(table: Table, data: pa.Table) -> pa.Table:
         problems.append("columns given twice: " + ", ".join(duplicated))
     if problems:
         raise LoadError("; ".join(problems), table=table.name)
+
+
+def _conform(table: Table, data: pa.Table) -> pa.Table:
+    """``data`` with exactly the schema's columns, in schema order, cast to its types."""
+    _check_names(table, data.column_names)
     return pa.table(
         [_conform_column(table, column, data.column(column.name)) for column in table.columns],
-        names=expected,
+        names=table.column_names,
     )
+
+
+Rows: TypeAlias = pa.Table | pa.RecordBatchReader | Path
+"""What the load functions take: a whole Arrow table; record batches, read once; or a
+Parquet file (``Path``), read a batch at a time as often as needed. Batches and Parquet
+keep memory bounded whatever the number of rows."""
+
+
+class _Batches:
+    """A table's rows arriving as record batches, conformed one at a time and counted.
+
+    The batches can be read once. A batch that cannot be conformed raises
+    :class:`LoadError`; it is also kept in :attr:`error`, because a database scanning the
+    batches reports it as its own error, which the caller replaces with this one.
+    """
+
+    def __init__(self, table: Table, reader: pa.RecordBatchReader,
+                 parquet: Path | None = None) -> None:
+        self.table = table
+        self.source = reader
+        self.parquet = parquet
+        """The Parquet file the batches are read from, if they are: a database may read it
+        itself, as often as it needs."""
+        given = reader.schema.names
+        _check_names(table, given)
+        empty = {name: pa.chunked_array([], reader.schema.field(name).type) for name in given}
+        # the types each column will have, known before the first batch
+        self.schema = pa.schema([
+            pa.field(column.name, _conform_column(table, column, empty[column.name]).type)
+            for column in table.columns])
+        self.rows = 0
+        """Rows passed on so far (all of them once the batches are read)."""
+        self.error: LoadError | None = None
+        self.as_given = all(self.schema.field(name).type == reader.schema.field(name).type
+                            for name in table.column_names)
+        """Whether every column has its type already (so a database may scan the batches
+        as given, and count them itself)."""
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self.source:
+            try:
+                columns = [
+                    _conform_column(self.table, column,
+                                    pa.chunked_array([batch.column(column.name)]))
+                    for column in self.table.columns]
+            except LoadError as error:
+                self.error = error
+                raise
+            conformed = pa.Table.from_arrays(columns, schema=self.schema)
+            for piece in conformed.to_batches(max_chunksize=_BATCH_ROWS):
+                self.rows += piece.num_rows
+                yield piece
+
+    def reader(self) -> pa.RecordBatchReader:
+        """The conformed batches as a reader, for a database to scan: the batches as given
+        when their types are right already (no Python between the two; the database then
+        sets :attr:`rows`), else each conformed."""
+        if self.as_given:
+            return self.source
+        return pa.RecordBatchReader.from_batches(self.schema, iter(self))
+
+
+def _prepared(table: Table, data: Rows) -> pa.Table | _Batches:
+    if isinstance(data, pa.Table):
+        return _conform(table, data)
+    if isinstance(data, pa.RecordBatchReader):
+        return _Batches(table, data)
+    if isinstance(data, Path):
+        try:
+            file = pq.ParquetFile(data)
+        except (OSError, pa.ArrowException) as error:
+            raise LoadError(f"the rows cannot be read from {data.name}: {error}",
+                            table=table.name) from None
+        reader = pa.RecordBatchReader.from_batches(
+            file.schema_arrow, file.iter_batches(batch_size=_BATCH_ROWS))
+        return _Batches(table, reader, parquet=data)
+    raise TypeError("rows must be a pyarrow Table or RecordBatchReader, or the Path of a "
+                    f"Parquet file, not {type(data)}")
+
+
+def _row_count(data: pa.Table | _Batches) -> int:
+    return data.num_rows if isinstance(data, pa.Table) else data.rows
 
 
 # --- one transaction per backend -----------------------------------------------------------
@@ -172,9 +269,9 @@ class _Session(Protocol):
 
     def clear(self, table: Table) -> None: ...
 
-    def insert(self, table: Table, data: pa.Table, *, appending: bool) -> None: ...
+    def insert(self, table: Table, data: pa.Table | _Batches, *, appending: bool) -> None: ...
 
-    def stage(self, table: Table, data: pa.Table) -> str: ...
+    def stage(self, table: Table, data: pa.Table | _Batches) -> str: ...
 
     def merge(self, table: Table, staged: str, *, updates: bool, all_new: bool) -> None: ...
 
@@ -242,6 +339,11 @@ def _parallel_batches(data: pa.Table) -> pa.Table:
     return pa.Table.from_batches(data.to_batches(max_chunksize=batch_rows), schema=data.schema)
 
 
+def _rereadable(data: pa.Table | _Batches) -> bool:
+    """Whether DuckDB can read ``data`` more than once without copying it first."""
+    return isinstance(data, pa.Table) or (data.parquet is not None and data.as_given)
+
+
 class _DuckDBSession:
     """A DuckDB cursor: its own transaction, so readers on the shared connection see none of
     it before commit.
@@ -253,6 +355,8 @@ class _DuckDBSession:
     def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
         self.cursor = cursor
         self.views: list[str] = []
+        self.temporary: list[str] = []
+        self.temporary_views: list[str] = []
 
     def execute(self, sql: str) -> None:
         self.cursor.execute(sql)
@@ -269,20 +373,54 @@ class _DuckDBSession:
         self.cursor.execute(f"DROP TABLE {_quote(table.name)}")
         self.create(table)
 
-    def stage(self, table: Table, data: pa.Table) -> str:
-        # DuckDB scans the registered Arrow table zero-copy, one thread per record batch.
+    def _register(self, data: pa.Table | _Batches) -> str:
+        """A name to read ``data`` by: as often as needed (see :func:`_rereadable`), or once."""
         view = f"attain_load_{uuid.uuid4().hex}"
-        self.cursor.register(view, _parallel_batches(data))
+        if isinstance(data, pa.Table):
+            # scanned zero-copy, one thread per record batch, as often as needed
+            self.cursor.register(view, _parallel_batches(data))
+        elif data.parquet is not None and data.as_given:
+            # read by DuckDB from the file, in parallel, a row group at a time
+            self.cursor.execute(f"CREATE TEMPORARY VIEW {view} AS SELECT * FROM "
+                                f"read_parquet({_literal(str(data.parquet))})")
+            self.temporary_views.append(view)
+            return view
+        else:
+            self.cursor.register(view, data.reader())  # scanned once, a batch at a time
         self.views.append(view)
         return view
 
-    def insert(self, table: Table, data: pa.Table, *, appending: bool) -> None:
-        view = self.stage(table, data)
-        _refuse_duplicate_keys(self, table, view,
-                               against=_quote(table.name) if appending else None)
+    def stage(self, table: Table, data: pa.Table | _Batches) -> str:
+        view = self._register(data)
+        if _rereadable(data):
+            if isinstance(data, _Batches):
+                [(count,)] = self.cursor.execute(f"SELECT count(*) FROM {view}").fetchall()
+                data.rows = int(count)
+            return view
+        # Batches are read once: they land in a temporary table of this transaction, which
+        # DuckDB keeps within its memory limit (spilling to its temporary folder).
+        staged = f"attain_load_{uuid.uuid4().hex}"
+        [(count,)] = self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {staged} AS SELECT * FROM {view}").fetchall()
+        data.rows = int(count)
+        self.temporary.append(staged)
+        return staged
+
+    def insert(self, table: Table, data: pa.Table | _Batches, *, appending: bool) -> None:
         columns = _column_list(table)
-        self.cursor.execute(
-            f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM {view}")
+        target = _quote(table.name)
+        if not _rereadable(data) and not appending:
+            # The table was just made empty in this transaction: the batches go straight
+            # in, a batch at a time, and the keys are checked in the table afterwards.
+            view = self._register(data)
+            [(count,)] = self.cursor.execute(
+                f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {view}").fetchall()
+            data.rows = int(count)
+            _refuse_duplicate_keys(self, table, target)
+            return
+        staged = self.stage(table, data)
+        _refuse_duplicate_keys(self, table, staged, against=target if appending else None)
+        self.cursor.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staged}")
 
     def merge(self, table: Table, staged: str, *, updates: bool, all_new: bool) -> None:
         # Rows whose key is new or whose values changed: the changed ones leave first, then
@@ -301,6 +439,15 @@ class _DuckDBSession:
     def batches(self, table: Table, sql: str) -> Iterator[pa.RecordBatch]:
         reader = self.cursor.execute(sql).to_arrow_reader(_BATCH_ROWS)
         yield from reader
+
+    def finish(self) -> None:
+        """Drop what the session staged, before its commit."""
+        for staged in self.temporary:
+            self.cursor.execute(f"DROP TABLE {staged}")
+        for view in self.temporary_views:
+            self.cursor.execute(f"DROP VIEW {view}")
+        self.temporary.clear()
+        self.temporary_views.clear()
 
     def close(self) -> None:
         for view in self.views:
@@ -349,25 +496,29 @@ class _PostgresSession:
         self.execute(schema.create_table_sql(table))
 
     def clear(self, table: Table) -> None:
-        # TRUNCATE is transactional and leaves no dead rows for the new keys to step over;
-        # readers of the table wait for the commit instead of seeing the old rows.
-        self.execute(f"TRUNCATE {_quote(table.name)}")
+        # DELETE, not TRUNCATE: TRUNCATE locks the table against readers until the commit,
+        # and a reader whose snapshot is older than the commit would find it empty. Deleted
+        # rows stay visible to every other transaction until the commit, which swaps old
+        # for new at once; autovacuum reclaims their space afterwards.
+        self.execute(f"DELETE FROM {_quote(table.name)}")
 
-    def _copy(self, target: str, table: Table, data: pa.Table) -> None:
+    def _copy(self, target: str, table: Table, data: pa.Table | _Batches) -> None:
         options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
         statement = f"COPY {target} ({_column_list(table)}) FROM STDIN (FORMAT csv)"
+        batches = data.to_batches(max_chunksize=_BATCH_ROWS) \
+            if isinstance(data, pa.Table) else data
         with self.cursor.copy(statement.encode()) as copy:
             # pyarrow writes NULL unquoted-empty and empty text as "", as COPY expects.
-            for batch in data.to_batches(max_chunksize=_BATCH_ROWS):
+            for batch in batches:
                 text = io.BytesIO()
                 pa_csv.write_csv(batch, text, options)
                 copy.write(text.getbuffer())
 
-    def insert(self, table: Table, data: pa.Table, *, appending: bool) -> None:
+    def insert(self, table: Table, data: pa.Table | _Batches, *, appending: bool) -> None:
         # the table's primary key refuses a repeated key itself
         self._copy(_quote(table.name), table, data)
 
-    def stage(self, table: Table, data: pa.Table) -> str:
+    def stage(self, table: Table, data: pa.Table | _Batches) -> str:
         # A temporary copy without constraints (the target's own are checked on merge),
         # dropped at commit; the table itself is only locked against other writers.
         staged = f"attain_load_{uuid.uuid4().hex}"
@@ -427,10 +578,14 @@ class _PostgresSession:
 def _duckdb_transaction(backend: BaseBackend) -> Iterator[_Session]:
     cursor = backend.con.cursor()
     try:
+        # DuckDB draws a progress bar on the terminal for a long statement; the importer
+        # reports progress itself (and a benchmark's output is read by a program)
+        cursor.execute("SET enable_progress_bar = false")
         cursor.begin()
         session = _DuckDBSession(cursor)
         try:
             yield session
+            session.finish()
         except BaseException:
             cursor.rollback()
             raise
@@ -513,8 +668,19 @@ def create_tables(
             session.create(table)
 
 
+def _refused(table: Table, data: pa.Table | _Batches, error: Exception) -> LoadError:
+    """The :class:`LoadError` for a database error while writing ``data``: a batch that
+    could not be conformed when the database read it, else the database's reason."""
+    if isinstance(data, _Batches) and data.error is not None:
+        return data.error
+    reason = str(error).strip()
+    return LoadError(f"the database refused the rows, nothing was loaded: {reason}",
+                     table=table.name)
+
+
 def _write(
-    session: _Session, existing: set[str], table: Table, data: pa.Table, *, replace: bool
+    session: _Session, existing: set[str], table: Table, data: pa.Table | _Batches, *,
+    replace: bool
 ) -> None:
     if table.name not in existing:
         raise LoadError(
@@ -526,22 +692,21 @@ def _write(
             session.clear(table)
         session.insert(table, data, appending=not replace)
     except _DATABASE_ERRORS as error:
-        reason = str(error).strip()
-        raise LoadError(f"the database refused the rows, nothing was loaded: {reason}",
-                        table=table.name) from error
+        raise _refused(table, data, error) from error
 
 
 def load_table(
     name: str,
-    data: pa.Table,
+    data: Rows,
     *,
     url: str | None = None,
     mode: Literal["replace", "append"] = "replace",
 ) -> int:
     """Write ``data`` into warehouse table ``name`` in one transaction; return the rows written.
 
-    ``data`` must have exactly the table's columns (in any order); values are cast to the
-    schema's types, and a cast that would lose information fails. ``replace`` deletes the
+    ``data`` (a table, or record batches read once) must have exactly the table's columns
+    (in any order); values are cast to the schema's types, and a cast that would lose
+    information fails. ``replace`` deletes the
     table's rows first, in the same transaction; ``append`` adds to them. If the database
     refuses any row, nothing changes and :class:`LoadError` says why.
     """
@@ -551,23 +716,26 @@ def load_table(
 
 
 def load_tables(
-    data: Mapping[str, pa.Table], *, url: str | None = None, replace: bool = True
+    data: Mapping[str, Rows], *, url: str | None = None, replace: bool = True
 ) -> dict[str, int]:
     """Load several tables in one transaction, in the schema's dependency order.
 
     Either every table is written or, when anything fails, none is and every table is as it
     was. With ``replace`` each table named in ``data`` loses its previous rows; otherwise the
-    rows are appended. Returns the rows written per table.
+    rows are appended. Readers are never locked out: until the commit they read the rows as
+    they were (DuckDB remakes the table inside the transaction, PostgreSQL deletes the rows,
+    both invisible to others before the commit). Each table may come as record batches,
+    written a batch at a time. Returns the rows written per table.
     """
     tables = [_table_for(name) for name in data]
     order = {table.name: position for position, table in enumerate(schema.TABLES)}
     tables.sort(key=lambda table: order[table.name])
-    conformed = {table.name: _conform(table, data[table.name]) for table in tables}
+    prepared = {table.name: _prepared(table, data[table.name]) for table in tables}
     with connection.writing(url) as backend, _transaction(backend) as session:
         existing = _existing_tables(session)
         for table in tables:
-            _write(session, existing, table, conformed[table.name], replace=replace)
-    return {table.name: conformed[table.name].num_rows for table in tables}
+            _write(session, existing, table, prepared[table.name], replace=replace)
+    return {table.name: _row_count(prepared[table.name]) for table in tables}
 
 
 @dataclass(frozen=True)
@@ -592,7 +760,7 @@ def _no_stage(_stage: str) -> None:
 
 def merge_table(
     name: str,
-    data: pa.Table,
+    data: Rows,
     *,
     url: str | None = None,
     dry_run: bool = False,
@@ -607,19 +775,25 @@ def merge_table(
     writer can change the table between the counting and the writing. A table not created
     yet is created in the same transaction. With ``dry_run`` the counts are computed and
     nothing is written or created. Every constraint is checked as in :func:`load_table`;
-    if any row is refused nothing changes and :class:`LoadError` says why.
+    if any row is refused nothing changes and :class:`LoadError` says why. ``data`` may be
+    record batches, read once: they are staged a batch at a time inside the transaction
+    (a file's rows never need to be in Python's memory at once).
     """
     table = _table_for(name)
-    conformed = _conform(table, data)
+    conformed = _prepared(table, data)
     stage = on_stage or _no_stage
     target = _quote(table.name)
     with connection.writing(url) as backend, _transaction(backend) as session:
         try:
             if table.name not in _existing_tables(session):
                 if dry_run:  # every row would be new; nothing may be created
-                    return Merged(conformed.num_rows, 0, 0)
+                    if isinstance(conformed, _Batches):
+                        for _batch in conformed:
+                            pass  # counted, and each batch checked as it would be loaded
+                    return Merged(_row_count(conformed), 0, 0)
                 session.create(table)
             staged = session.stage(table, conformed)
+            rows = _row_count(conformed)
             _refuse_duplicate_keys(session, table, staged)
             stage("comparing")
             e_key = "e." + _quote(table.primary_key[0])
@@ -627,17 +801,14 @@ def merge_table(
                 f"SELECT count(*) FILTER (WHERE {e_key} IS NULL), "
                 f"count(*) FILTER (WHERE {e_key} IS NOT NULL AND ({_differs(table, 'i', 'e')}))"
                 f" FROM {staged} i LEFT JOIN {target} e ON {_keys_equal(table, 'i', 'e')}")
-            merged = Merged(int(added), int(updated),
-                            conformed.num_rows - int(added) - int(updated))
+            merged = Merged(int(added), int(updated), rows - int(added) - int(updated))
             if dry_run or not (merged.added or merged.updated):
                 return merged
             stage("writing")
             session.merge(table, staged, updates=merged.updated > 0,
-                          all_new=merged.added == conformed.num_rows)
+                          all_new=merged.added == rows)
         except _DATABASE_ERRORS as error:
-            reason = str(error).strip()
-            raise LoadError(f"the database refused the rows, nothing was loaded: {reason}",
-                            table=table.name) from error
+            raise _refused(table, conformed, error) from error
         stage("committing")
     return merged
 
