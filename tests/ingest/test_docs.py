@@ -22,11 +22,27 @@ def test_the_page_lists_every_kind_column_and_example() -> None:
 def test_a_column_row_gives_type_requirement_rule_reference_and_meaning() -> None:
     page = docs.render_import_formats_markdown()
     assert ("| `discount` | rate: up to 6 decimal places, e.g. 0.25 | yes | "
-            "`discount >= 0 AND discount <= 1` |  | Discount as a fraction of list, 0 to 1. |"
-            ) in page
+            "must be between 0 and 1 (a fraction of the list price: 0.1 is 10%) |  | "
+            "Discount as a fraction of list, 0 to 1. |") in page
+    assert ("| `currency` | text | yes | a known ISO 4217 code, e.g. `USD` |  | ISO 4217 code "
+            "of the amounts on this row. |") in page
+    assert "- `end_on` must not be before `start_on`\n" in page
     assert ("| `team` | text | no |  | `teams.code` | Team code the person belongs to. |"
             ) in page
     assert "- `salesforce_opportunities.yaml`: Salesforce opportunity report" in page
+
+
+def test_every_rule_reads_in_plain_words_not_sql() -> None:
+    # a check added without words would show (and be reported) as SQL: every field check
+    # and row check of every kind has its words, and none of them is SQL
+    for kind in kinds.KINDS:
+        for check in [field.check for field in kind.fields
+                      if field.check and not field.is_currency] + list(kind.checks):
+            words = kinds.rule_words(check)
+            assert not any(sql in words for sql in (" IS NULL", " OR ", " AND ", ">=", "<=",
+                                                    "regexp", "SIMILAR")), (kind.name, words)
+    page = docs.render_import_formats_markdown()
+    assert "SIMILAR TO" not in page and "IS NULL OR" not in page
 
 
 def test_docs_import_formats_md_is_the_generated_page() -> None:

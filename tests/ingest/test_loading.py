@@ -125,7 +125,7 @@ def test_people_errors_are_found_before_anything_is_written(tmp_path: Path) -> N
     assert [(issue.row, issue.column, issue.value, issue.reason[:20])
             for issue in report.errors] == [
         (2, "team", "nowhere", "no team has this cod"),
-        (3, "email", "not-an-email", "breaks the rule rege"),
+        (3, "email", "not-an-email", "must be an email add"),
         (3, "role", "wizard", "not one of rep, sdr,"),
         (4, "email", "ANN@example.com", "the same email as ro")]
     assert Person.objects.count() == 0

@@ -10,9 +10,10 @@ registry (and, for warehouse kinds, in the warehouse schema).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from attain.ingest import kinds, mapping, validate
+from attain.ingest import kinds, mapping, reading, services, validate
 from attain.ingest.kinds import Field, Kind
 from attain.ingest.report import ERROR_LIMIT
 from attain.warehouse import schema
@@ -50,9 +51,17 @@ def _rule(field: Field) -> str:
     parts = []
     if field.allowed:
         parts.append("one of " + ", ".join(_code(value) for value in field.allowed))
-    if field.check:
-        parts.append(_code(field.check))
+    if field.is_currency:
+        parts.append("a known ISO 4217 code, e.g. `USD`")
+    elif field.check:
+        parts.append(_words(field.check))
     return "; ".join(parts)
+
+
+def _words(check: str) -> str:
+    """A check in the plain words its errors use, columns named in code."""
+    names = re.findall(r"[A-Za-z_]\w*", check)
+    return kinds.rule_words(check, {name: _code(name) for name in names})
 
 
 def _field_row(field: Field) -> str:
@@ -74,7 +83,7 @@ def _kind_section(kind: Kind) -> list[str]:
         lines += ["", "Import first: " + ", ".join(kind.requires) + "."]
     if kind.checks:
         lines += ["", "Row checks:", ""]
-        lines += [f"- {_code(check)}" for check in kind.checks]
+        lines += [f"- {_words(check)}" for check in kind.checks]
     lines += ["", "| column | type | required | allowed values / check | refers to | meaning |",
               "| --- | --- | --- | --- | --- | --- |"]
     lines += [_field_row(field) for field in kind.fields]
@@ -134,6 +143,15 @@ def render_import_formats_markdown() -> str:
         "- Numbers are never rounded to fit: money has at most 2 decimal places (a mapping "
         "can ask for rounding to the cent, half away from zero). Booleans: "
         f"{booleans}.",
+        "- Currency codes are ISO 4217's, in capitals: the current codes, and those "
+        "withdrawn since 1999 (old files name `DEM` or `HRK`); `USX`, `EURO` or `usd` is "
+        "an error. Every other rule is reported in plain words, as the tables below give "
+        "it.",
+        "- Files of any size: the rows are checked in a private database that keeps to "
+        "`ATTAIN_IMPORT_MEMORY` (default 2GB) and spills to a temporary folder beyond it, "
+        f"Excel sheets are read {reading.EXCEL_BATCH_ROWS:,} rows at a time, and the checked "
+        f"rows reach the warehouse {services.INCOMING_BATCH_ROWS:,} at a time, so memory "
+        "does not grow with the file; a progress bar follows the stages.",
         "- Every import that writes is in the audit log: who, when, file, rows added, "
         "updated, unchanged and skipped. (Should that entry fail to be written after the "
         "rows are in, the report says the rows were loaded and notes the audit failure.)",

@@ -14,6 +14,7 @@ This module must never read a file or touch a database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from attain.warehouse import schema
@@ -33,9 +34,15 @@ class Field:
     required: bool = True
     allowed: tuple[str, ...] = ()
     check: str = ""
-    """A SQL condition over the typed row that must not be false."""
+    """A SQL condition over the typed row that must not be false (its plain words:
+    :func:`rule_words`)."""
     references: str = ""
     """``table.column`` the value must name (an existing row, or one in the same file)."""
+
+    @property
+    def is_currency(self) -> bool:
+        """Whether the value is a currency code: checked against ISO 4217's codes."""
+        return self.check == CURRENCY_CHECK.format(col=self.name)
 
 
 @dataclass(frozen=True)
@@ -298,6 +305,58 @@ KINDS: tuple[Kind, ...] = (
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
 ALIASES = {"feedback": "customer_feedback", "stage_history": "opportunity_stage_history",
            "hierarchy": "teams"}
+
+
+NOT_NEGATIVE = "must not be negative"
+
+RULES: dict[str, str] = {
+    **{f"{name} >= 0": NOT_NEGATIVE for name in (
+        "amount", "cost_per_seat", "duration_minutes", "employees", "list_price", "mrr",
+        "unit_cost", "unit_price")},
+    "discount >= 0 AND discount <= 1": "must be between 0 and 1 (a fraction of the list "
+                                       "price: 0.1 is 10%)",
+    "probability >= 0 AND probability <= 1": "must be between 0 and 1 (0.25 is 25%)",
+    "share > 0 AND share <= 1": "must be more than 0 and at most 1 (0.5 is half)",
+    "rate > 0": "must be more than 0",
+    "score BETWEEN 0 AND 100": "must be between 0 and 100",
+    "length(employee_id) <= 40": "must be at most 40 characters long",
+    "regexp_full_match(email, '[^@ ]+@[^@ ]+')": "must be an email address (name@domain)",
+    "(kind = 'order' AND amount >= 0) OR (kind <> 'order' AND amount <= 0)":
+        "an order's {amount} must not be negative, a cancellation's or refund's must not be "
+        "positive",
+    "(kind = 'order') = (reverses_transaction_id IS NULL)":
+        "an order names no line in {reverses_transaction_id}; a cancellation or refund names "
+        "the line it reverses",
+    "(owner_type = 'company') = (owner IS NULL)":
+        "a company quota has no {owner}; every other quota names one",
+    "(survey = 'nps' AND score BETWEEN 0 AND 10) OR (survey = 'csat' AND score BETWEEN 1 "
+    "AND 5)": "an nps {score} must be 0 to 10, a csat {score} 1 to 5",
+    "NOT is_won OR is_closed": "a won deal must be closed ({is_closed} true)",
+    "converted_on IS NULL OR converted_on >= created_on":
+        "{converted_on} must not be before {created_on}",
+    "qualified_on IS NULL OR qualified_on >= created_on":
+        "{qualified_on} must not be before {created_on}",
+    "end_on IS NULL OR end_on >= start_on": "{end_on} must not be before {start_on}",
+    "team_since IS NULL OR team_since >= hire_date":
+        "{team_since} must not be before {hire_date}",
+    "termination_date IS NULL OR termination_date >= hire_date":
+        "{termination_date} must not be before {hire_date}",
+    "valid_to IS NULL OR valid_to >= valid_from": "{valid_to} must not be before {valid_from}",
+    "manager_since IS NULL OR manager IS NOT NULL": "{manager_since} needs a {manager}",
+    "parent IS NULL OR parent <> code": "a team cannot be its own {parent}",
+}
+"""Every check's meaning in plain words, as errors and the docs give it; ``{column}`` stands
+for that column's name in the user's file."""
+
+CURRENCY_RULE = "not a known ISO 4217 currency code"
+
+
+def rule_words(check: str, labels: dict[str, str] | None = None) -> str:
+    """The plain words of a field's or a kind's SQL check, naming columns by ``labels``
+    (a column's header in the user's file; its own name when not given)."""
+    words = RULES[check]
+    names = set(re.findall(r"\{(\w+)\}", words))
+    return words.format(**{name: (labels or {}).get(name, name) for name in names})
 
 
 def get(name: str) -> Kind:

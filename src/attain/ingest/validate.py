@@ -4,8 +4,9 @@ Given the file's text in table ``raw`` (see :mod:`attain.ingest.reading`) and ho
 the kind's columns is computed (:mod:`attain.ingest.mapping`), this module builds
 ``staged`` (the mapped text), ``typed`` (the values in the kind's types, NULL where the text
 does not convert) and ``errors`` (row, column, value, reason), with one query per rule:
-required, type, allowed values, CHECKs, row checks, lookups, duplicate keys and
-references. Nothing loops over rows in Python, so a million rows take seconds.
+required, type, allowed values, CHECKs (reported in plain words, see
+:data:`attain.ingest.kinds.RULES`; currency codes against ISO 4217's), row checks, lookups,
+duplicate keys and references. Nothing loops over rows in Python, so a million rows take seconds.
 
 Numbers are checked by their text before converting, because a cast would round
 (``12.5`` is not an integer; ``1.005`` is not money with two places): validation never
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from attain.ingest.kinds import Field, Kind
+from attain.ingest import currencies
+from attain.ingest.kinds import CURRENCY_RULE, Field, Kind, rule_words
 from attain.ingest.mapping import Mapping, Staging, literal
 from attain.ingest.report import ERROR_LIMIT, Issue
 
@@ -237,14 +239,19 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
             options = ", ".join(literal(option) for option in field.allowed)
             error(f"{value} NOT IN ({options})", column, src,
                   literal("not one of " + ", ".join(field.allowed)))
-        if field.check:
+        if field.is_currency:
+            error(f"{value} NOT IN ({_KNOWN_CURRENCIES})", column, src,
+                  f"CASE WHEN upper({value}) IN ({_KNOWN_CURRENCIES}) THEN "
+                  f"{literal(CURRENCY_RULE + ': codes are written in capitals, ')} || "
+                  f"upper({value}) ELSE {literal(CURRENCY_RULE)} END")
+        elif field.check:
             error(f"({field.check}) IS FALSE", column, src,
-                  literal(f"breaks the rule {field.check}"))
+                  literal(rule_words(field.check, labels)))
     for row_check in kind.checks:
         names = _check_columns(row_check, kind)
         value = " || ', ' || ".join(f"coalesce({shown(name)}, '')" for name in names) or "''"
         error(f"({row_check}) IS FALSE", ", ".join(labels[name] for name in names), value,
-              literal(f"breaks the rule {row_check}"))
+              literal(rule_words(row_check, labels)))
     # duplicate keys: every row after the first with the same key
     keys = ", ".join(q(name) for name in kind.key)
     not_null = " AND ".join(f"{q(name)} IS NOT NULL" for name in kind.key)
@@ -292,6 +299,9 @@ def check(con: duckdb.DuckDBPyConnection, kind: Kind, staging: MappingType[str, 
     issues = [Issue(file_name, int(row), column, value or "", reason)
               for row, column, value, reason in listed]
     return int(count), issues
+
+
+_KNOWN_CURRENCIES = ", ".join(literal(code) for code in sorted(currencies.KNOWN))
 
 
 def _registered(con: duckdb.DuckDBPyConnection) -> set[str]:
