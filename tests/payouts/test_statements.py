@@ -150,3 +150,35 @@ def test_attain_explain_prints_the_statement_or_one_line(warehouse: str) -> None
 
     with pytest.raises(CommandError, match="has no line 9"):
         call_command("explain", payee="rep1", period="2026-Q1", line=9, stdout=io.StringIO())
+
+
+def test_a_statement_shown_again_follows_reruns_approvals_and_adjustments(
+        warehouse: str) -> None:
+    """The lines of a run are kept between views; anything that can change the statement
+    without changing its run (approvals, payment, the payout) is read every time."""
+    people = company()
+    calculated(warehouse)
+    first = statement(viewer=people.rep1, employee_id="rep1", period="2026-Q1")
+    again = statement(viewer=people.rep1, employee_id="rep1", period="2026-Q1")
+    assert [line.text for line in again.lines] == [line.text for line in first.lines]
+    assert again.earned == first.earned == D("4640.00")
+    # a late deal and an adjustment, then a rerun: a new run, so new lines.
+    # T3: 10,000 with rep1 already at 108% of quota: 8% = 800.00; 4,640 + 800 = 5,440.00
+    load_warehouse(warehouse, transactions=DEALS + "T3, rep1, 2026-03-01, 10000, 2026-03-02",
+                   splits=SPLITS)
+    lifecycle.add_adjustment(actor=people.ops, employee_id="rep1", period="2026-Q1",
+                             amount="50.00", reason="spiff agreed by email")
+    lifecycle.calculate(period="2026-Q1", inputs=inputs_for(
+        TIERED, quotas=(("rep1", "2026-Q1", "100000"), ("rep2", "2026-Q1", "100000"))))
+    rerun = statement(viewer=people.rep1, employee_id="rep1", period="2026-Q1")
+    assert rerun.run_id != first.run_id
+    assert len(rerun.lines) == 4 and rerun.earned == D("5440.00")
+    assert rerun.lines[-1].text.endswith("so the 8% tier applied: 800.00 USD")
+    # payable: 5,440.00 earned + 50.00 adjusted = 5,490.00
+    assert [(item.kind, item.amount) for item in rerun.payout] == [
+        ("earned", D("5440.00")), ("adjustment", D("50.00"))]
+    assert rerun.payable == D("5490.00")
+    lifecycle.approve(period="2026-Q1", actor=people.manager, level="manager")
+    approved = statement(viewer=people.rep1, employee_id="rep1", period="2026-Q1")
+    assert approved.pay_run_state == "Approved by managers"
+    assert approved.lines == rerun.lines

@@ -48,8 +48,13 @@ def statement_csv(statement: Statement) -> bytes:
     writer.writerow(["period", statement.period, statement.pay_run_state])
     writer.writerow([])
     writer.writerow(LINE_HEADER)
-    for line in statement.lines:
-        writer.writerow([_text(value) for value in _line_row(line)])
+    # csv writes None as an empty cell and an int, str or date as str() does, as _text
+    # would; only the decimals need _text (str() may write 0E-8), so only they get it.
+    writer.writerows([
+        (line.number, line.kind, line.component, line.booked_on, line.transaction_id,
+         line.deal, line.account, line.credit_rule, _text(line.share), _text(line.credited),
+         line.tier, _text(line.rate), _text(line.amount), line.currency, line.text)
+        for line in statement.lines])
     writer.writerow(["total", "", "", "", "", "", "", "", "", "", "", "",
                      _text(statement.earned), statement.currency, ""])
     if statement.payout:
