@@ -134,7 +134,10 @@ def test_a_closed_quarters_calls_are_held_against_bookings(warehouse: str) -> No
     manager, (rep, _other), _above = _team()
     booked = services.booked(period=Q3, people={rep.employee_id})[rep.employee_id]
     assert booked > 0
-    services.submit_call(person=rep, period=Q3, commit=booked - 10, best_case=booked + 10)
+    with pytest.raises(services.CallError, match="ended on 2026-09-30"):
+        services.submit_call(person=rep, period=Q3, commit="1", best_case="1")
+    services.submit_call(person=rep, period=Q3, commit=booked - 10, best_case=booked + 10,
+                         at=_at(dt.date(2026, 9, 1)))
     roots = services.rollup(period=Q3, people={rep.employee_id}, day=Q3.end)
     (found,) = services.accuracy(period=Q3, nodes=roots, today=dt.date(2026, 12, 5))
     assert found.booked == booked and found.commit == booked - 10

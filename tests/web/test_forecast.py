@@ -106,10 +106,14 @@ def test_a_closed_quarter_shows_call_accuracy(calculated: str, signed_in: SignIn
     q3 = company_calendar().parse("FY2026-Q3")
     rep = Person.objects.get(user__username="rep")
     booked = forecast_services.booked(period=q3, people={rep.employee_id})[rep.employee_id]
-    forecast_services.submit_call(person=rep, period=q3, commit=booked, best_case=booked)
+    forecast_services.submit_call(person=rep, period=q3, commit=booked, best_case=booked,
+                                  at=dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC))
     page = signed_in("rep").get(f"/forecast/?period={q3.label}").content.decode()
     assert "Call accuracy" in page and "100.0%" in page  # booked exactly the commit
     assert "Submit call" not in page  # a closed quarter takes no more calls
+    late = signed_in("rep").post("/forecast/", {"period": q3.label, "commit": "1",
+                                                "best_case": "1"})
+    assert late.status_code == 422 and "ended on" in late.content.decode()
 
 
 def test_who_may_open_the_forecast(calculated: str, signed_in: SignIn) -> None:

@@ -56,7 +56,12 @@ def submit_call(*, person: Person, period: Period, commit: Any, best_case: Any,
                 note: str = "", actor: Any = None,
                 at: dt.datetime | None = None) -> ForecastCall:
     """Record ``person``'s call for ``period`` (it supersedes their earlier one; both stay).
-    The best case is at least the commit: it is the commit plus what might also close."""
+    The best case is at least the commit: it is the commit plus what might also close. A
+    quarter that has ended takes no more calls (its accuracy would mean nothing)."""
+    when = at or timezone.now()
+    if period.end < timezone.localdate(when):
+        raise CallError(f"{period.label} ended on {period.end.isoformat()}: a call is made "
+                        "before the quarter closes", "period")
     commit_amount = _amount(commit, "commit")
     best_amount = _amount(best_case, "best_case")
     if best_amount < commit_amount:
@@ -65,7 +70,7 @@ def submit_call(*, person: Person, period: Period, commit: Any, best_case: Any,
     call = ForecastCall.objects.create(
         person=person, period=period.label, period_start=period.start, period_end=period.end,
         commit=commit_amount, best_case=best_amount, currency=person.currency,
-        note=note.strip()[:2000], submitted_at=at or timezone.now(),
+        note=note.strip()[:2000], submitted_at=when,
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None)
     audit.record(actor=actor, action="call", obj=call, after=audit.snapshot(call))
     return call
