@@ -24,8 +24,9 @@ The hand-written versions are in benchmarks/engine_alternatives.py. Each impleme
 alone in a fresh Python, so its peak memory is its own; the data is built once (timed apart;
 ``--keep DIR`` keeps it for the next run). Then every implementation's lines (key columns
 and amount) and totals must equal Attain's to the cent, or the benchmark prints the first
-differing rows and exits non-zero. It never fails on time: it prints wall time, peak memory
-and the ratio to the raw SQL.
+differing rows and exits non-zero. It never fails on time: it prints wall time, the
+process's CPU time (all threads; steadier than wall time when other jobs share the machine),
+peak memory and both ratios to the raw SQL.
 """
 
 from __future__ import annotations
@@ -135,15 +136,17 @@ def attain_run(folder: str, memory_limit: str | None = None) -> dict[str, Any]:
     def progress(text: str) -> None:
         marks.append((text, time.perf_counter()))
 
+    cpu_started = time.process_time()
     with timed() as run:
         progress("building the calculation")
         calculation = calculate(connection.connect(url), inputs, period)
         counts = write_results(calculation, "bench", url=url, progress=progress)
+    cpu = time.process_time() - cpu_started
     marks.append(("end", marks[0][1] + run.seconds))
     connection.disconnect(url)
     stages = {text: round(later - at, 2)
               for (text, at), (_next, later) in itertools.pairwise(marks)}
-    return {"seconds": run.seconds, "lines": counts["results_lines"],
+    return {"seconds": run.seconds, "cpu_seconds": cpu, "lines": counts["results_lines"],
             "output": "DuckDB tables (4)", "stages": stages}
 
 
@@ -269,7 +272,8 @@ def run_in(folder: Path, args: argparse.Namespace, names: list[str]) -> None:
         for _ in range(args.repeat):
             print(f"running {LABELS[name]} …", flush=True)
             result = _run(name, folder, spec, args.memory_limit)
-            print(f"  {result['seconds']:.1f} s, {result['lines']:,} lines, "
+            print(f"  {result['seconds']:.1f} s ({result['cpu_seconds']:.1f} s of CPU), "
+                  f"{result['lines']:,} lines, "
                   f"peak {result['peak_mib']:,.0f} MiB", flush=True)
             runs.setdefault(name, []).append(result["seconds"])
             best = results.get(name)
@@ -278,18 +282,23 @@ def run_in(folder: Path, args: argparse.Namespace, names: list[str]) -> None:
                 results[name] = result
             else:
                 best["peak_mib"] = max(best["peak_mib"], result["peak_mib"])
+    print("CPU s: the process's CPU time over the timed part (every thread; steadier than wall "
+          "time on a shared machine)")
     print("comparing every implementation's lines and totals …", flush=True)
     with timed() as checking:
         problems = compare(folder, names, args.memory_limit)
     baseline = results.get("sql", {}).get("seconds")
+    cpu_baseline = results.get("sql", {}).get("cpu_seconds")
     rows = [{
         "implementation": LABELS[name],
         "wall s": r["seconds"],
+        "CPU s": round(r["cpu_seconds"], 2),
         "of which reading s": r.get("read_seconds", ""),
         "peak MiB": r["peak_mib"],
         "lines written": r["lines"],
         "written to": r["output"],
         "÷ raw SQL": f"{r['seconds'] / baseline:.2f}×" if baseline else "",
+        "÷ raw SQL, CPU": f"{r['cpu_seconds'] / cpu_baseline:.2f}×" if cpu_baseline else "",
     } for name, r in results.items()]
     print_table(
         f"Engine at {sizes['transactions']:,} transactions ({sizes['splits']:,} revenue "
