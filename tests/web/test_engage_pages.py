@@ -131,7 +131,7 @@ def test_the_home_tile_shows_a_rep_their_rank_and_a_manager_the_top_three(
     assert "Your contests" in tile and re.search(r"#\d+ <span class=\"muted small\">of 11",
                                                  tile)
     tile = _page(signed_in("manager"), "/home/contests/")
-    assert "Your team's contests" in tile
+    assert "Team contests" in tile
     assert len(re.findall(r"<li>#\d+ ", tile)) == 3
 
 
