@@ -197,3 +197,19 @@ def test_a_manager_edits_their_draft_and_deletes_it(demo: str, signed_in: SignIn
     assert [str(p.threshold) for p in contest.prizes.all()] == ["100000.00"]
     assert client.post("/contests/draft-one/delete/").status_code == 302
     assert not Contest.objects.filter(slug="draft-one").exists()
+
+
+def test_a_leaderboard_says_what_is_wrong_with_a_period_and_hides_others_money(
+        demo: str, signed_in: SignIn) -> None:
+    rep = signed_in("rep")
+    page = _page(rep, "/leaderboards/?metric=revenue&period=FY2026-Q9")
+    assert "'FY2026-Q9'" in page and 'role="alert"' in page  # the reason, and a board
+    page = _page(rep, "/leaderboards/?metric=revenue&period=FY2026-Q3&scope=company")
+    me = Person.objects.get(user__username="rep")
+    shown = re.findall(r"<td>([^<]+)(?:<span[^>]*>[^<]*</span>)?</td><td class=\"num\">"
+                       r"([\d,]+\.\d\d USD)</td>", page)
+    assert [name.strip() for name, _value in shown] == [me.name]  # only their own amount
+    assert page.count("<tr") > 30  # everyone with bookings is ranked
+    team = _page(signed_in("manager"),
+                 "/leaderboards/?metric=revenue&period=FY2026-Q3&scope=team")
+    assert team.count(" USD</td>") == 11  # the manager's people, every amount
