@@ -137,3 +137,32 @@ def test_a_run_failing_while_writing_leaves_no_results_and_no_staged_rows(wareho
         if name in tables:  # created inside the rolled-back transaction: gone, or empty
             assert _content(name, failed.run_id, warehouse) == [], name
     assert "results_credits" in tables
+
+
+def test_a_run_under_a_warehouse_memory_limit_gives_the_same_results(
+        warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ATTAIN_WAREHOUSE_MEMORY bounds a DuckDB warehouse's memory (what keeps a 10M run
+    under 2 GiB, spilling to disk); the results do not depend on it. A value that is not a
+    size is refused with the variable's name. PostgreSQL manages its own memory: there the
+    setting is not read and the run is simply the same."""
+    from attain.warehouse import connection
+
+    load_small_demo(warehouse)
+    free = engine_run.run(period="2026-Q1")
+    connection.disconnect(warehouse)
+    monkeypatch.setenv("ATTAIN_WAREHOUSE_MEMORY", "64MB")
+    bounded = engine_run.run(period="2026-Q1")
+    assert bounded.totals == free.totals
+    assert bounded.fingerprint == free.fingerprint
+    for name in engine_run.RESULT_TABLES:
+        assert _content(name, bounded.run_id, warehouse) == _content(name, free.run_id,
+                                                                      warehouse), name
+    if connection.backend_name(warehouse) == "duckdb":
+        limit = connection.connect(warehouse).raw_sql(
+            "SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert limit.replace(" ", "") in ("61.0MiB", "64.0MB", "61.0MB"), limit
+        connection.disconnect(warehouse)
+        monkeypatch.setenv("ATTAIN_WAREHOUSE_MEMORY", "lots")
+        with pytest.raises(connection.WarehouseError,
+                           match="ATTAIN_WAREHOUSE_MEMORY='lots' is not a size"):
+            connection.connect(warehouse)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -97,6 +98,21 @@ _connections: dict[tuple[str, int], BaseBackend] = {}
 _connections_lock = threading.RLock()
 
 
+MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def _memory_limit() -> str:
+    """``ATTAIN_WAREHOUSE_MEMORY`` (e.g. ``1500MB``): the most memory a DuckDB warehouse may
+    use in this process; beyond it DuckDB spills to a temporary folder beside the file. It
+    keeps a large engine run's peak bounded (docs/benchmarks.md: 10M transactions). Empty:
+    DuckDB's default, 80 % of the machine's memory."""
+    value = os.environ.get("ATTAIN_WAREHOUSE_MEMORY", "").strip()
+    if value and not MEMORY_SIZE.match(value):
+        raise WarehouseError(f"ATTAIN_WAREHOUSE_MEMORY={value!r} is not a size: write it like "
+                             "1500MB or 2GB")
+    return value
+
+
 def _open(spec: WarehouseURL, sibling: BaseBackend | None = None) -> BaseBackend:
     """A new backend for ``spec``; for DuckDB, a cursor of ``sibling``'s database when one is
     open in this process (DuckDB allows one process per file, and many cursors in it)."""
@@ -105,8 +121,9 @@ def _open(spec: WarehouseURL, sibling: BaseBackend | None = None) -> BaseBackend
             return ibis.duckdb.from_connection(sibling.con.cursor())
         if spec.is_duckdb_file:
             Path(spec.path).parent.mkdir(parents=True, exist_ok=True)
+        limit = _memory_limit()
         try:
-            return ibis.duckdb.connect(spec.path)
+            backend = ibis.duckdb.connect(spec.path)
         except Exception as error:  # duckdb raises IOException for a file locked elsewhere
             if "lock" in str(error).lower():
                 raise WarehouseError(
@@ -114,6 +131,9 @@ def _open(spec: WarehouseURL, sibling: BaseBackend | None = None) -> BaseBackend
                     "stop it (or wait for it to finish) and try again"
                 ) from error
             raise
+        if limit:
+            backend.raw_sql(f"SET memory_limit = '{limit}'")
+        return backend
     # JIT off: metric and engine queries are long SQL over many small joins, which PostgreSQL
     # then spends a minute compiling with LLVM (measured: 65 s of JIT for a 0.1 s query).
     options = ["-c jit=off"]
