@@ -4,6 +4,7 @@ calculation for one payee, agreeing with a real run that has the deal."""
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from decimal import Decimal
 
 import pytest
@@ -11,10 +12,13 @@ from django.core.exceptions import PermissionDenied
 
 from attain.core.periods import DEFAULT_CALENDAR
 from attain.engine import run as engine_run
+from attain.org.models import Person
 from attain.payouts import estimator
 from attain.payouts.errors import PayoutError
 from attain.payouts.estimator import Estimate, estimate
 from attain.payouts.statements import OPERATOR
+from attain.plans.models import Plan, PlanAssignment, PlanVersion, VersionStatus
+from attain.targets.models import OwnerType, Quota, QuotaStatus
 from attain.warehouse import connection
 from tests.demo_company import load_small_demo
 from tests.engine import builders
@@ -246,3 +250,32 @@ def test_an_estimate_reads_only_the_payees_inputs_and_answers_as_with_everyones(
     narrowed = estimate(**asked)
     assert narrowed == estimate(**asked, inputs=everyone)
     assert narrowed.marginal_payout > 0
+
+
+def test_the_server_warms_each_published_plans_estimator_at_start(warehouse: str) -> None:
+    """``attain serve`` calls ``estimator.warm()`` in a background thread: afterwards the
+    first real estimate of a plan runs the compiled SQL instead of compiling (on DuckDB;
+    elsewhere there is nothing compiled to warm)."""
+    company()
+    plan = Plan.objects.create(code="tiered", name="Tiered plan")
+    PlanVersion.objects.create(plan=plan, number=1, document=textwrap.dedent(TIERED),
+                               status=VersionStatus.PUBLISHED, valid_from=Q1.start)
+    for employee_id in ("rep1", "rep2"):
+        person = Person.objects.get(employee_id=employee_id)
+        PlanAssignment.objects.create(person=person, plan=plan, valid_from=Q1.start)
+        Quota.objects.create(metric="bookings", owner_type=OwnerType.PERSON, person=person,
+                             period="2026-Q1", period_start=Q1.start, period_end=Q1.end,
+                             amount=D("100000"), status=QuotaStatus.APPROVED)
+    builders.warehouse(warehouse, transactions=DEALS)
+    estimator._cache.clear()
+    on_duckdb = connection.backend_name(warehouse) == "duckdb"
+    warmed = estimator.warm(day=dt.date(2026, 3, 1))
+    assert warmed == (["tiered"] if on_duckdb else [])
+    assert len(estimator._cache) == (1 if on_duckdb else 0)
+    found = estimate(viewer=OPERATOR, employee_id="rep2", amount="10000",
+                     booked_on=dt.date(2026, 3, 1), product_id="P1")
+    # rep2 at 90,000 of 100,000: 10,000 more at 4% = 400.00, reaching quota exactly
+    assert found.marginal_payout == D("400.00")
+    assert len(estimator._cache) == (1 if on_duckdb else 0)  # the warmed SQL, not a new one
+    # nobody on a plan in force: nothing to warm, and no error
+    assert estimator.warm(day=dt.date(2025, 6, 1)) == []

@@ -461,3 +461,48 @@ def _attainment(lines: list[dict[str, Any]], day: dt.date) -> Decimal | None:
               if row["quota"] and row["cum_after"] is not None
               and row["period_start"] <= day <= row["period_end"]]
     return round_rate(max(values)) if values else None
+
+
+def warm(*, day: dt.date | None = None, url: str | None = None,
+         per_plan: int = 1) -> list[str]:
+    """Estimate a small deal once for a rep on each published plan in force on ``day``
+    (default today), so that the server's first real estimate of the plan finds its
+    calculation compiled (the first costs seconds, the rest a fraction of one). Only payees
+    nobody reports to, on plans not crediting territories, on DuckDB, use the compiled
+    path; others gain nothing from warming and are skipped. Returns the plan codes warmed.
+
+    Called in a background thread by ``attain serve``: it must never stop the server, so a
+    plan that cannot be estimated (no product, no quota, an empty warehouse) is passed."""
+    from django.db.models import Q
+
+    from attain.org.models import TeamManager
+    from attain.plans.models import PlanAssignment, PlanVersion, VersionStatus
+
+    if connection.backend_name(url) != "duckdb":
+        return []
+    on = day or dt.date.today()
+    backend = connection.connect(url)
+    products = backend.table("products")
+    if not int(products.count().execute()):
+        return []
+    product = products.order_by("product_id").limit(1).execute()["product_id"].iloc[0]
+    managers = set(TeamManager.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+                                              valid_from__lte=on)
+                   .values_list("person__employee_id", flat=True))
+    warmed = []
+    for code in (PlanVersion.objects.filter(status=VersionStatus.PUBLISHED, valid_from__lte=on)
+                 .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+                 .values_list("plan__code", flat=True).distinct().order_by("plan__code")):
+        people = (PlanAssignment.objects.filter(plan__code=code, valid_from__lte=on)
+                  .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+                  .exclude(person__employee_id__in=managers)
+                  .values_list("person__employee_id", flat=True).order_by("person__employee_id"))
+        for employee_id in list(people)[:per_plan]:
+            try:
+                estimate(viewer=OPERATOR, employee_id=employee_id, amount="1000",
+                         booked_on=on, product_id=str(product), url=url)
+            except Exception:  # warming must never stop the server
+                continue
+            warmed.append(code)
+            break
+    return warmed

@@ -34,11 +34,16 @@ def warm_caches() -> threading.Thread:
         import datetime as dt
         import logging
 
+        from attain.payouts import estimator
         from attain.web import kpis
         try:
             kpis.dashboard(dt.date.today())
         except Exception:  # an empty warehouse must not stop the server
             logging.getLogger("attain").info("dashboard not warmed", exc_info=True)
+        try:  # each published plan's estimator compiled before the first rep asks
+            estimator.warm()
+        except Exception:
+            logging.getLogger("attain").info("estimator not warmed", exc_info=True)
 
     thread = threading.Thread(target=warm, name="attain-warm", daemon=True)
     thread.start()
