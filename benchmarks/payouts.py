@@ -12,6 +12,9 @@ FY2026-Q2 once (timed apart: that is the engine's benchmark). Then:
   time. Baseline, in the same run: fetching the same lines with one hand-written DuckDB
   query ordered by payee, the floor of any statement built from them. The statements'
   totals must equal the SQL's total per payee to the cent, or the benchmark fails.
+- **one statement**: ``statement`` for 20 payees spread over the company, as the statement
+  page asks for it: the first view and the view again (the run's lines kept), medians of
+  wall time and process CPU.
 - **estimator**: ``estimate`` for a 25,000 deal for reps spread over the company, each
   answered by the engine's one-payee path with and without the deal. The first call of the
   plan in the process (which builds and compiles the calculation) is timed apart from the
@@ -115,17 +118,46 @@ def statements_benchmark(url: str) -> dict[str, Any]:
     payees = 0
     totals: dict[str, Decimal] = {}
     size = 0
+    cpu = time.process_time()
     with timed() as built:
         for statement in iter_statements(viewer=OPERATOR, period=PERIOD, url=url):
             payees += 1
             totals[statement.employee_id] = statement.earned
             size += len(statement_csv(statement))
+    cpu = time.process_time() - cpu
     disagree = [p for p in sums if totals.get(p) != sums[p]]
     if disagree:
         sys.exit(f"statement totals differ from the SQL for {len(disagree)} payees, "
                  f"e.g. {disagree[:3]}")
-    return {"payees": payees, "lines": lines, "statements_s": built.seconds,
+    return {"payees": payees, "lines": lines, "statements_s": built.seconds, "cpu_s": cpu,
             "baseline_s": baseline.seconds, "csv_mib": size / 2**20}
+
+
+def single_statement_benchmark(url: str, count: int = 20) -> dict[str, Any]:
+    """The statement page's service: one payee's statement, first view (compiled queries
+    run, lines explained) and second view (the run's lines kept), for payees spread over
+    the company; wall time and process CPU (the machine is shared), medians."""
+    from attain.payouts.statements import OPERATOR, statement
+    from attain.warehouse import connection
+
+    backend = connection.connect(url)
+    lines = backend.table("results_lines")
+    payees = sorted(lines.filter(lines.run_id == RUN_ID).select("payee_id").distinct()
+                    .execute()["payee_id"])
+    chosen = payees[:: max(1, len(payees) // count)][:count]
+    statement(viewer=OPERATOR, employee_id=payees[-1], period=PERIOD, url=url)  # imports
+    timings: dict[str, list[float]] = {"first": [], "first_cpu": [], "again": [],
+                                       "again_cpu": []}
+    sizes = []
+    for payee in chosen:
+        for name in ("first", "again"):
+            cpu, started = time.process_time(), time.perf_counter()
+            found = statement(viewer=OPERATOR, employee_id=payee, period=PERIOD, url=url)
+            timings[name].append(time.perf_counter() - started)
+            timings[f"{name}_cpu"].append(time.process_time() - cpu)
+        sizes.append(len(found.lines))
+    return {"payees": len(chosen), "lines_median": statistics.median(sizes),
+            **{name: statistics.median(values) for name, values in timings.items()}}
 
 
 def estimator_benchmark(folder: Path, url: str, count: int) -> dict[str, Any]:
@@ -196,6 +228,7 @@ def run_in(folder: Path, args: argparse.Namespace) -> None:
               f"{guessed['marginal_min']}–{guessed['marginal_max']}.")
         return
     made = statements_benchmark(url)
+    single = single_statement_benchmark(url)
     guessed = estimator_benchmark(folder, url, args.estimates)
     print(f"{figures['transactions_total']:,} transactions; {made['payees']:,} statements, "
           f"{made['lines']:,} lines in {PERIOD}"
@@ -203,8 +236,16 @@ def run_in(folder: Path, args: argparse.Namespace) -> None:
           + (f"; engine run {figures['engine_s']:.0f} s" if "engine_s" in figures else ""))
     print_table(f"Payouts at {figures['transactions_total']:,} transactions", [
         {"measure": "statements for every payee (explained, as CSV)",
-         "seconds": f"{made['statements_s']:.1f}", "baseline s": f"{made['baseline_s']:.1f}",
+         "seconds": f"{made['statements_s']:.1f} (CPU {made['cpu_s']:.1f})",
+         "baseline s": f"{made['baseline_s']:.1f}",
          "÷ baseline": f"{made['statements_s'] / made['baseline_s']:.1f}×"},
+        {"measure": f"one statement, first view (median of {single['payees']}, "
+                    f"{single['lines_median']:.0f} lines)",
+         "seconds": f"{single['first']:.3f} (CPU {single['first_cpu']:.3f})",
+         "baseline s": "", "÷ baseline": ""},
+        {"measure": "one statement, viewed again", "seconds":
+         f"{single['again']:.3f} (CPU {single['again_cpu']:.3f})", "baseline s": "",
+         "÷ baseline": ""},
         {"measure": f"estimator, median of {guessed['estimates']}",
          "seconds": f"{guessed['median_s']:.2f}",
          "baseline s": f"{guessed['baseline_median_s']:.3f}",
