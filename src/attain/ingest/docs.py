@@ -150,8 +150,9 @@ def render_import_formats_markdown() -> str:
         "- Files of any size: the rows are checked in a private database that keeps to "
         "`ATTAIN_IMPORT_MEMORY` (default 2GB) and spills to a temporary folder beyond it, "
         f"Excel sheets are read {reading.EXCEL_BATCH_ROWS:,} rows at a time, and the checked "
-        f"rows reach the warehouse {services.INCOMING_BATCH_ROWS:,} at a time, so memory "
-        "does not grow with the file; a progress bar follows the stages.",
+        f"rows reach the warehouse {services.INCOMING_BATCH_ROWS:,} at a time, so an "
+        "import's memory is bounded by that setting, not by the size of the file; a progress "
+        "bar follows the stages.",
         "- Every import that writes is in the audit log: who, when, file, rows added, "
         "updated, unchanged and skipped. (Should that entry fail to be written after the "
         "rows are in, the report says the rows were loaded and notes the audit failure.)",
