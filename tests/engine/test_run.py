@@ -166,3 +166,20 @@ def test_a_run_under_a_warehouse_memory_limit_gives_the_same_results(
         with pytest.raises(connection.WarehouseError,
                            match="ATTAIN_WAREHOUSE_MEMORY='lots' is not a size"):
             connection.connect(warehouse)
+
+
+def test_a_run_out_of_warehouse_memory_says_what_to_set(warehouse: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB stops with an out-of-memory error when the limit is too small for the run
+    (10M transactions under 1GB did); the run fails saying which setting to raise."""
+    from attain.warehouse import connection
+
+    if connection.backend_name(warehouse) != "duckdb":
+        pytest.skip("ATTAIN_WAREHOUSE_MEMORY bounds a DuckDB warehouse only")
+    load_small_demo(warehouse)
+    connection.disconnect(warehouse)
+    monkeypatch.setenv("ATTAIN_WAREHOUSE_MEMORY", "1MB")
+    with pytest.raises(EngineError, match=r"ran out of memory .*memory limit: 1MB.*"
+                                          r"ATTAIN_WAREHOUSE_MEMORY higher"):
+        engine_run.run(period="2026-Q1")
+    assert "ran out of memory" in CalculationRun.objects.get(status=RunStatus.FAILED).error

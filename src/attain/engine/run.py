@@ -292,15 +292,16 @@ def run(
     try:
         tell("reading plans, people and quotas")
         engine_inputs = inputs or inputs_from_app(the_period, plan=plan, calendar=calendar)
-        backend = connection.connect(url)
-        year = plan_year(calendar, the_period)
-        tell("fingerprinting the inputs")
-        fingerprint, parts = fingerprint_inputs(
-            engine_inputs, the_period, data_fingerprint(backend, year.start, the_period.end))
-        tell("building the calculation")
-        calculation = calculate(backend, engine_inputs, the_period)
-        counts = write_results(calculation, run_id, url=url, progress=tell)
-        totals = _totals(backend, run_id)
+        with _memory_explained():
+            backend = connection.connect(url)
+            year = plan_year(calendar, the_period)
+            tell("fingerprinting the inputs")
+            fingerprint, parts = fingerprint_inputs(
+                engine_inputs, the_period, data_fingerprint(backend, year.start, the_period.end))
+            tell("building the calculation")
+            calculation = calculate(backend, engine_inputs, the_period)
+            counts = write_results(calculation, run_id, url=url, progress=tell)
+            totals = _totals(backend, run_id)
     except Exception as error:
         record.status = RunStatus.FAILED
         record.error = str(error)
@@ -320,6 +321,23 @@ def run(
     return RunResult(run_id, the_period.label, fingerprint, counts, totals, seconds)
 
 
+@contextmanager
+def _memory_explained() -> Iterator[None]:
+    """DuckDB's out-of-memory error said as what to do about it (it names SQL settings)."""
+    try:
+        yield
+    except Exception as error:
+        if type(error).__name__ != "OutOfMemoryException":
+            raise
+        import os
+
+        limit = os.environ.get("ATTAIN_WAREHOUSE_MEMORY") or "DuckDB's default (80% of RAM)"
+        raise EngineError(
+            f"the warehouse ran out of memory during the run (memory limit: {limit}); set "
+            "ATTAIN_WAREHOUSE_MEMORY higher (docs/deployment.md) or run fewer plans or a "
+            f"shorter period at once. DuckDB said: {str(error).splitlines()[0]}") from error
+
+
 def write_results(calculation: Calculation, run_id: str, *, url: str | None = None,
                   progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Write the four result tables for ``run_id`` in one transaction, holding the writer
@@ -336,7 +354,7 @@ def write_results(calculation: Calculation, run_id: str, *, url: str | None = No
     tell = progress or (lambda _text: None)
     counts: dict[str, int] = {}
     stage = f"_attain_rows_{run_id}"
-    with connection.writing(url) as backend:
+    with connection.writing(url) as backend, _memory_explained():
         tell("crediting")
         backend.create_table(stage, calculation.rows, temp=True)
         try:
