@@ -9,7 +9,8 @@ Times, median of ``--repeat`` runs, each against the baseline measured in the sa
   the cache (what a page view costs within five minutes);
 - a leaderboard (company, the quarter).
 
-Never passes or fails on time. ``python -m benchmarks.engage [--repeat 5]``
+Never passes or fails on time. ``python -m benchmarks.engage [--repeat 5] [--build]``
+(``--build``: build the demo company first in a private var folder, as ``make bench`` does).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +40,19 @@ def _median(action: Callable[[], Any], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--build", action="store_true",
+                        help="build the demo company first in a private var folder")
+    args = parser.parse_args()
+    repeat = args.repeat
+    if args.build:
+        folder = tempfile.mkdtemp(prefix="attain-bench-engage-")
+        os.environ["ATTAIN_VAR_DIR"] = folder
+        for name in ("ATTAIN_DATABASE_URL", "ATTAIN_WAREHOUSE_URL", "ATTAIN_TASKS"):
+            os.environ.pop(name, None)
+        attain = os.path.join(os.path.dirname(sys.executable), "attain")
+        with timed() as build:
+            subprocess.run([attain, "demo", "--no-serve"], check=True, stdout=subprocess.DEVNULL)
+        print(f"demo company ready in {build.seconds:.1f} s ({folder})")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attain.settings")
     import django
 

@@ -20,6 +20,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("benchmarks.targets", [], ["--reps", "1000"]),
     ("benchmarks.payouts", [], ["--transactions", "1000000", "--people", "1000"]),
     ("benchmarks.web", [], ["--users", "5", "--seconds", "3"]),
+    ("benchmarks.engage", ["--build"], ["--build", "--repeat", "2"]),
 ]
 
 
