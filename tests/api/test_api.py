@@ -12,24 +12,12 @@ from django.test import Client
 from attain.api import tokens
 from attain.api.models import ApiToken
 from attain.core.models import AuditEntry
-from attain.engine import run as engine_run
 from attain.org.models import Person
 from attain.web import access
-from tests.demo_company import load_small_demo
+from tests.api.helpers import token_client
 
 pytestmark = pytest.mark.django_db
 RUN_DAY = dt.date(2026, 9, 30)
-
-
-@pytest.fixture
-def calculated(warehouse: str) -> str:
-    load_small_demo(warehouse)
-    return engine_run.run(period="2026-Q3").run_id
-
-
-def _token_client(username: str) -> Client:
-    user = Person.objects.get(user__username=username).user
-    return Client(HTTP_AUTHORIZATION=f"Bearer {tokens.issue(user, 'tests')}")
 
 
 def _get(client: Client, url: str) -> Any:
@@ -69,7 +57,7 @@ def test_no_credentials_answers_401_with_a_reason(client: Client) -> None:
 
 
 def test_a_token_acts_as_its_user_until_revoked(calculated: str) -> None:
-    client = _token_client("rep")
+    client = token_client("rep")
     assert _get(client, "/api/me")["role"] == "rep"
     token = ApiToken.objects.get(user__username="rep")
     assert token.last_used_at is not None
@@ -90,7 +78,7 @@ def test_a_signed_in_session_can_use_the_api(calculated: str, client: Client) ->
 
 
 def test_a_rep_sees_only_themselves_in_the_directory(calculated: str) -> None:
-    client = _token_client("rep")
+    client = token_client("rep")
     rep = Person.objects.get(user__username="rep")
     listed = _get(client, "/api/people")
     assert [p["employee_id"] for p in listed] == [rep.employee_id]
@@ -98,7 +86,7 @@ def test_a_rep_sees_only_themselves_in_the_directory(calculated: str) -> None:
 
 
 def test_a_rep_cannot_read_another_reps_earnings(calculated: str) -> None:
-    client = _token_client("rep")
+    client = token_client("rep")
     rep = Person.objects.get(user__username="rep")
     rows = _get(client, f"/api/runs/{calculated}/earnings")
     assert rows and {r["payee_id"] for r in rows} == {rep.employee_id}
@@ -109,7 +97,7 @@ def test_a_rep_cannot_read_another_reps_earnings(calculated: str) -> None:
 
 
 def test_a_manager_sees_their_team_and_not_another(calculated: str) -> None:
-    client = _token_client("manager")
+    client = token_client("manager")
     manager = Person.objects.get(user__username="manager")
     team = access.visible_people(manager.user, RUN_DAY) or set()
     rows = _get(client, f"/api/runs/{calculated}/earnings")
@@ -121,7 +109,7 @@ def test_a_manager_sees_their_team_and_not_another(calculated: str) -> None:
 
 
 def test_finance_sees_everyones_earnings_and_the_totals(calculated: str) -> None:
-    client = _token_client("finance")
+    client = token_client("finance")
     rows = _get(client, f"/api/runs/{calculated}/earnings")
     assert len({r["payee_id"] for r in rows}) > 10
     run = _get(client, f"/api/runs/{calculated}")
@@ -133,46 +121,46 @@ def test_finance_sees_everyones_earnings_and_the_totals(calculated: str) -> None
 
 
 def test_an_executive_sees_no_individual_earnings(calculated: str) -> None:
-    client = _token_client("executive")
+    client = token_client("executive")
     assert _get(client, f"/api/runs/{calculated}/earnings") == []
     assert len(_get(client, "/api/people")) > 10  # the directory, without money
 
 
 def test_quotas_follow_the_money_rule(calculated: str) -> None:
     rep = Person.objects.get(user__username="rep")
-    mine = _get(_token_client("rep"), "/api/quotas")
+    mine = _get(token_client("rep"), "/api/quotas")
     assert mine and {q["owner"] for q in mine} == {rep.employee_id}
-    everyone = _get(_token_client("admin"), "/api/quotas")
+    everyone = _get(token_client("admin"), "/api/quotas")
     assert len({q["owner"] for q in everyone}) > 10
 
 
 def test_a_rep_reads_their_own_plan_and_not_others(calculated: str) -> None:
-    rep_plans = {p["code"] for p in _get(_token_client("rep"), "/api/plans")}
-    all_plans = {p["code"] for p in _get(_token_client("admin"), "/api/plans")}
+    rep_plans = {p["code"] for p in _get(token_client("rep"), "/api/plans")}
+    all_plans = {p["code"] for p in _get(token_client("admin"), "/api/plans")}
     assert rep_plans and rep_plans < all_plans
     hidden = sorted(all_plans - rep_plans)[0]
-    assert _token_client("rep").get(f"/api/plans/{hidden}/versions/1").status_code == 404
+    assert token_client("rep").get(f"/api/plans/{hidden}/versions/1").status_code == 404
     shown = sorted(rep_plans)[0]
-    document = _get(_token_client("rep"), f"/api/plans/{shown}/versions/1")["document"]
+    document = _get(token_client("rep"), f"/api/plans/{shown}/versions/1")["document"]
     assert "components" in document
 
 
 def test_only_finance_and_admins_read_the_audit_log(calculated: str) -> None:
-    assert _token_client("rep").get("/api/audit").status_code == 403
-    assert _token_client("manager").get("/api/audit").status_code == 403
-    entries = _get(_token_client("admin"), "/api/audit")
+    assert token_client("rep").get("/api/audit").status_code == 403
+    assert token_client("manager").get("/api/audit").status_code == 403
+    entries = _get(token_client("admin"), "/api/audit")
     assert entries and all("action" in e for e in entries)
 
 
 def test_teams_list_their_parent_and_manager(calculated: str) -> None:
-    listed = _get(_token_client("rep"), "/api/teams")
+    listed = _get(token_client("rep"), "/api/teams")
     assert any(t["parent"] for t in listed) and any(t["manager"] for t in listed)
 
 
 def test_a_nul_character_in_a_filter_is_the_callers_mistake_not_a_server_error(
         calculated: str) -> None:
     # PostgreSQL refuses to compare text with a NUL byte (a DataError); SQLite finds nothing
-    response = _token_client("admin").get("/api/audit?object_type=%00")
+    response = token_client("admin").get("/api/audit?object_type=%00")
     assert response.status_code in (200, 422)
     if response.status_code == 422:
         assert "cannot search" in response.json()["detail"]

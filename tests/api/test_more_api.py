@@ -7,54 +7,30 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
-from attain.api import tokens
 from attain.org.models import Person
 from attain.payouts import lifecycle
 from attain.targets.models import Goal
-from attain.web import access
-from tests.demo_company import load_small_demo
+from tests.api.helpers import outsider as outsider_of
+from tests.api.helpers import token_client
 
 pytestmark = pytest.mark.django_db
 PERIOD = "FY2026-Q3"
 END = dt.date(2026, 9, 30)
 
 
-@pytest.fixture
-def calculated(warehouse: str) -> str:
-    from attain.engine import run as engine_run
-
-    load_small_demo(warehouse)
-    return engine_run.run(period="2026-Q3").run_id
-
-
-def _client(username: str) -> Client:
-    user = Person.objects.get(user__username=username).user
-    return Client(HTTP_AUTHORIZATION=f"Bearer {tokens.issue(user, 'tests')}")
-
-
-def _outsider() -> Person:
-    manager = Person.objects.get(user__username="manager")
-    team = access.visible_people(manager.user, END) or set()
-    found = (Person.objects.filter(role="rep").exclude(employee_id__in=team)
-             .exclude(user__username="rep").first())
-    assert found is not None
-    return found
-
-
 def test_a_rep_reads_their_statement_and_not_another(calculated: str) -> None:
     rep = Person.objects.get(user__username="rep")
-    client = _client("rep")
+    client = token_client("rep")
     body = client.get(f"/api/statements/{rep.employee_id}/{PERIOD}").json()
     assert body["lines"] and Decimal(body["earned"]) == sum(
         Decimal(line["amount"]) for line in body["lines"])
     assert "credited" in body["lines"][0]["text"]
-    assert client.get(f"/api/statements/{_outsider().employee_id}/{PERIOD}").status_code == 404
+    assert client.get(f"/api/statements/{outsider_of(END).employee_id}/{PERIOD}").status_code == 404
 
 
 def test_the_catalog_and_a_metric_by_person_follow_the_rule(calculated: str) -> None:
-    client = _client("rep")
+    client = token_client("rep")
     names = {m["name"] for m in client.get("/api/metrics").json()}
     assert {"revenue", "win_rate", "nps"} <= names
     rep = Person.objects.get(user__username="rep")
@@ -70,7 +46,7 @@ def test_goals_are_checked_saved_and_listed_by_the_rule(calculated: str) -> None
     document = (f"goal: api-goal\ntitle: More bookings\nmetric: revenue\n"
                 f"owner: person:{rep.employee_id}\ntarget: +10%\nperiod: FY2026-Q4\n"
                 "objective: Grow revenue\ncheck_ins: monthly\n")
-    client = _client("rep")
+    client = token_client("rep")
     checked = client.post("/api/goals", {"document": document, "save": True},
                           content_type="application/json").json()
     assert checked["passed"] and checked["saved"]
@@ -78,8 +54,8 @@ def test_goals_are_checked_saved_and_listed_by_the_rule(calculated: str) -> None
         "specific", "measurable", "achievable", "relevant", "time_bound"}
     assert Goal.objects.filter(key="api-goal").exists()
     assert [g["key"] for g in client.get("/api/goals").json()] == ["api-goal"]
-    other = _outsider()
-    assert [g["key"] for g in _client("admin").get("/api/goals").json()] == ["api-goal"]
+    other = outsider_of(END)
+    assert [g["key"] for g in token_client("admin").get("/api/goals").json()] == ["api-goal"]
     foreign = document.replace(rep.employee_id, other.employee_id).replace("api-goal", "x-goal")
     refused = client.post("/api/goals", {"document": foreign, "save": True},
                           content_type="application/json")
@@ -91,14 +67,14 @@ def test_goals_are_checked_saved_and_listed_by_the_rule(calculated: str) -> None
 
 def test_disputes_are_raised_and_seen_only_by_those_involved(calculated: str) -> None:
     rep = Person.objects.get(user__username="rep")
-    raised = _client("rep").post("/api/disputes", {
+    raised = token_client("rep").post("/api/disputes", {
         "employee_id": rep.employee_id, "period": PERIOD, "line_number": 1,
         "comment": "wrong split"}, content_type="application/json")
     assert raised.status_code == 200 and raised.json()["state"] == "open"
-    assert [d["comment"] for d in _client("manager").get("/api/disputes").json()] == \
+    assert [d["comment"] for d in token_client("manager").get("/api/disputes").json()] == \
         ["wrong split"]
-    other = _outsider()
-    refused = _client("rep").post("/api/disputes", {
+    other = outsider_of(END)
+    refused = token_client("rep").post("/api/disputes", {
         "employee_id": other.employee_id, "period": PERIOD, "line_number": 1,
         "comment": "mine"}, content_type="application/json")
     assert refused.status_code == 404
@@ -106,16 +82,16 @@ def test_disputes_are_raised_and_seen_only_by_those_involved(calculated: str) ->
 
 def test_approvals_go_manager_then_finance(calculated: str) -> None:
     lifecycle.calculate(period=PERIOD)
-    early = _client("finance").post(f"/api/payruns/{PERIOD}/approve", {"level": "finance"},
+    early = token_client("finance").post(f"/api/payruns/{PERIOD}/approve", {"level": "finance"},
                                     content_type="application/json")
     assert early.status_code == 422 and "after the manager" in early.json()["detail"]
-    mine = _client("manager").post(f"/api/payruns/{PERIOD}/approve", {"level": "manager"},
+    mine = token_client("manager").post(f"/api/payruns/{PERIOD}/approve", {"level": "manager"},
                                    content_type="application/json").json()
     assert mine
-    approvals = _client("manager").get(f"/api/payruns/{PERIOD}/approvals").json()
+    approvals = token_client("manager").get(f"/api/payruns/{PERIOD}/approvals").json()
     assert {a["employee_id"] for a in approvals} == set(mine)
-    assert _client("rep").get(f"/api/payruns/{PERIOD}/approvals").status_code == 403
-    assert _client("rep").post(f"/api/payruns/{PERIOD}/approve", {"level": "manager"},
+    assert token_client("rep").get(f"/api/payruns/{PERIOD}/approvals").status_code == 403
+    assert token_client("rep").post(f"/api/payruns/{PERIOD}/approve", {"level": "manager"},
                                content_type="application/json").status_code == 403
 
 
@@ -124,11 +100,11 @@ def test_an_import_with_an_error_loads_nothing_and_says_where(calculated: str) -
 
     text = ("product_id,name,family,list_price,unit_cost,currency,is_recurring\n"
             "PX9,Thing,Cloud,ten,1.00,USD,true\n")
-    response = _client("admin").post("/api/imports", {
+    response = token_client("admin").post("/api/imports", {
         "kind": "products", "file": SimpleUploadedFile("p.csv", text.encode())})
     report = response.json()
     assert response.status_code == 200 and report["ok"] is False and not report["loaded"]
     assert report["errors"][0]["row"] == 2 and report["errors"][0]["column"] == "list_price"
-    refused = _client("rep").post("/api/imports", {
+    refused = token_client("rep").post("/api/imports", {
         "kind": "products", "file": SimpleUploadedFile("p.csv", text.encode())})
     assert refused.status_code == 403

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from attain.engine import run as engine_run
 from attain.org.models import Person
 from tests.demo_company import load_small_demo
+from tests.e2e.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,14 +23,6 @@ def site(warehouse: str, live_server: Any) -> str:
     load_small_demo(warehouse)
     engine_run.run(period="2026-Q3")
     return str(live_server.url)
-
-
-def sign_in(page: Page, site: str, username: str) -> None:
-    page.goto(f"{site}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def test_a_rep_signs_in_and_reads_their_own_figures(

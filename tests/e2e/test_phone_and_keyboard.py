@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from attain.engine import run as engine_run
 from attain.org.models import Person
 from tests.demo_company import load_small_demo
+from tests.e2e.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -23,14 +24,6 @@ def site(warehouse: str, live_server: Any) -> str:
     load_small_demo(warehouse)
     engine_run.run(period="2026-Q3")
     return str(live_server.url)
-
-
-def _sign_in(page: Page, site: str, username: str) -> None:
-    page.goto(f"{site}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def _page_overflow(page: Page) -> int:
@@ -55,7 +48,7 @@ def test_wide_pages_scroll_their_tables_not_the_page_on_a_phone(
         site: str, browser: Browser) -> None:
     context = browser.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
-    _sign_in(page, site, "admin")
+    sign_in(page, site, "admin")
     rep = Person.objects.get(user__username="rep")
     wide = [f"/statements/{rep.employee_id}/FY2026-Q3/", "/people/", "/audit/", "/runs/",
             "/statements/?period=FY2026-Q3", "/plans/ae-plan/", "/teams/"]
